@@ -1,0 +1,512 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PortalEmulator.Portals;
+
+namespace PortalEmulator.Control;
+
+/// <summary>
+/// <c>/_emulator/</c>: the JSON control API that tests, the demo and acceptance runs use
+/// (a contract, see DESIGN.md). Bad input answers 400 <c>{"error": "..."}</c>.
+/// </summary>
+public static class ControlEndpoints
+{
+    public static void MapEmulatorControl(this IEndpointRouteBuilder app)
+    {
+        var control = app.MapGroup("/_emulator");
+        control.MapPost("/portals", CreatePortal);
+        control.MapGet("/portals/{memberId}", GetPortal);
+        control.MapPost("/portals/{memberId}/users/{userId}/tokens", IssueTokens);
+        control.MapPost("/tokens/expire", ExpireToken);
+        control.MapPost("/portals/{memberId}/faults", AddFault);
+        control.MapDelete("/portals/{memberId}/faults", ClearFaults);
+        control.MapGet("/portals/{memberId}/requests", PortalRequests);
+        control.MapGet("/oauth/requests", (Emulator emulator) => Results.Json(emulator.OAuthLog().Select(e => new
+        {
+            path = e.Path,
+            grantType = e.GrantType,
+            clientId = e.ClientId,
+            status = e.Status,
+            error = e.Error,
+        })));
+        control.MapPost("/portals/{memberId}/limits", SetLimits);
+        control.MapPost("/portals/{memberId}/operating", AddOperatingTime);
+        control.MapPost("/portals/{memberId}/delete", DeletePortal);
+        control.MapPost("/portals/{memberId}/move", MovePortal);
+        control.MapPost("/portals/{memberId}/app", UpdateApp);
+        control.MapPost("/portals/{memberId}/install", Install);
+        control.MapPost("/portals/{memberId}/open", Open);
+        control.MapPost("/portals/{memberId}/events", SendEvent);
+    }
+
+    sealed class BadRequest(string message) : Exception(message);
+
+    static IResult Bad(string message) => Results.Json(new { error = message }, statusCode: 400);
+
+    static IResult NotFound(string what) => Results.Json(new { error = what + " not found" }, statusCode: 404);
+
+    static async Task<JsonObject> BodyAsync(HttpRequest request)
+    {
+        try
+        {
+            var node = await JsonNode.ParseAsync(request.Body);
+            return node as JsonObject ?? throw new BadRequest("the body must be a JSON object");
+        }
+        catch (JsonException)
+        {
+            throw new BadRequest("the body is not valid JSON");
+        }
+    }
+
+    static string? OptionalString(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => throw new BadRequest($"'{name}' must be a string"),
+    };
+
+    static string RequiredString(JsonObject body, string name) =>
+        OptionalString(body, name) is { Length: > 0 } s ? s : throw new BadRequest($"'{name}' is required");
+
+    static double? OptionalNumber(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        _ => throw new BadRequest($"'{name}' must be a number"),
+    };
+
+    static bool? OptionalBool(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        _ => throw new BadRequest($"'{name}' must be true or false"),
+    };
+
+    static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (BadRequest e)
+        {
+            return Bad(e.Message);
+        }
+    }
+
+    static Task<IResult> CreatePortal(HttpRequest request, Emulator emulator, CancellationToken ct) => Guard(async () =>
+    {
+        var body = await BodyAsync(request);
+        var clientId = RequiredString(body, "clientId");
+        var clientSecret = RequiredString(body, "clientSecret");
+        var seed = OptionalString(body, "seed") ?? "demo";
+        if (seed is not ("demo" or "empty"))
+        {
+            throw new BadRequest("'seed' must be \"demo\" or \"empty\"");
+        }
+
+        var language = OptionalString(body, "language") ?? "en";
+        var portal = await emulator.CreatePortalAsync(clientId, clientSecret, seed, language, ct);
+        ApplyAppSettings(portal, body);
+        var users = portal.Users.Select(u =>
+        {
+            var grant = emulator.IssueTokens(portal, u.Id);
+            return new { id = u.Id, admin = u.Admin, accessToken = grant.AccessToken, refreshToken = grant.RefreshToken };
+        }).ToList();
+        return Results.Json(new
+        {
+            memberId = portal.MemberId,
+            domain = portal.Domain,
+            clientEndpoint = portal.ClientEndpoint,
+            oauthServer = emulator.OAuthServer,
+            applicationToken = portal.App.ApplicationToken,
+            users,
+        });
+    });
+
+    static void ApplyAppSettings(Portal portal, JsonObject body)
+    {
+        lock (portal.Sync)
+        {
+            portal.App.HandlerUrl = OptionalString(body, "handlerUrl") ?? portal.App.HandlerUrl;
+            portal.App.InstallUrl = OptionalString(body, "installUrl") ?? portal.App.InstallUrl;
+            portal.App.EventHandlerUrl = OptionalString(body, "eventHandlerUrl") ?? portal.App.EventHandlerUrl;
+            portal.App.Scope = OptionalString(body, "scope") ?? portal.App.Scope;
+            portal.App.Deleted = OptionalBool(body, "deleted") ?? portal.App.Deleted;
+            portal.App.PaymentRequired = OptionalBool(body, "paymentRequired") ?? portal.App.PaymentRequired;
+            portal.App.InstallFinished = OptionalBool(body, "installFinished") ?? portal.App.InstallFinished;
+        }
+    }
+
+    static IResult GetPortal(string memberId, Emulator emulator)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        lock (portal.Sync)
+        {
+            return Results.Json(new
+            {
+                memberId = portal.MemberId,
+                domain = portal.Domain,
+                clientEndpoint = portal.ClientEndpoint,
+                deleted = portal.Deleted,
+                app = new
+                {
+                    clientId = portal.App.ClientId,
+                    installFinished = portal.App.InstallFinished,
+                    handlerUrl = portal.App.HandlerUrl,
+                    installUrl = portal.App.InstallUrl,
+                    deleted = portal.App.Deleted,
+                    paymentRequired = portal.App.PaymentRequired,
+                    scope = portal.App.Scope,
+                },
+                users = portal.Users.Select(u => new { id = u.Id, admin = u.Admin, name = u.Name, lastName = u.LastName }),
+                placements = portal.Placements.Select(p => new { placement = p.Placement, handler = p.Handler, title = p.Title }),
+                webForms = portal.WebForms.Select(f => new { id = f.Id, name = f.Name, active = f.Active }),
+                callLists = portal.CallLists.Values.OrderBy(l => l.Id).Select(l => new
+                {
+                    id = l.Id,
+                    entityType = l.EntityTypeId == CrmEntity.ContactType ? "CONTACT" : "COMPANY",
+                    createdById = l.CreatedById,
+                    webFormId = l.WebFormId,
+                    items = l.Items.Select(i => new { entityId = i.EntityId, status = i.Status }),
+                }),
+                contacts = portal.Contacts.Count,
+                companies = portal.Companies.Count,
+            });
+        }
+    }
+
+    static IResult IssueTokens(string memberId, int userId, Emulator emulator)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        if (portal.FindUser(userId) is null)
+        {
+            return NotFound("user");
+        }
+
+        var grant = emulator.IssueTokens(portal, userId);
+        return Results.Json(new { accessToken = grant.AccessToken, refreshToken = grant.RefreshToken, expiresIn = emulator.Options.AccessTokenLifetimeSeconds });
+    }
+
+    static Task<IResult> ExpireToken(HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        var body = await BodyAsync(request);
+        var token = RequiredString(body, "accessToken");
+        if (emulator.FindByAccessToken(token) is not { } grant)
+        {
+            return NotFound("access token");
+        }
+
+        grant.ForcedExpired = true;
+        return Results.NoContent();
+    });
+
+    static Task<IResult> AddFault(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var method = RequiredString(body, "method").ToLowerInvariant();
+        var count = OptionalNumber(body, "count") ?? 1;
+        var share = OptionalNumber(body, "share") ?? 0;
+        if (count < 1 && share <= 0)
+        {
+            throw new BadRequest("'count' must be at least 1, or 'share' above 0");
+        }
+
+        if (share is < 0 or > 1)
+        {
+            throw new BadRequest("'share' must be between 0 and 1");
+        }
+
+        var mode = (OptionalString(body, "mode") ?? "error") switch
+        {
+            "error" => FaultMode.Error,
+            "hang" => FaultMode.Hang,
+            "drop" => FaultMode.Drop,
+            _ => throw new BadRequest("'mode' must be error, hang or drop"),
+        };
+        var error = OptionalString(body, "error");
+        var status = (int)(OptionalNumber(body, "status") ?? (error is null ? 0 : 500));
+        if (mode == FaultMode.Error && error is null)
+        {
+            throw new BadRequest("'error' is required for mode error");
+        }
+
+        if (error is not null && status is < 200 or > 599)
+        {
+            throw new BadRequest("'status' must be an HTTP status");
+        }
+
+        portal.Faults.Add(new Fault
+        {
+            Method = method,
+            Remaining = (int)count,
+            Share = share,
+            Mode = mode,
+            Status = status,
+            Error = error,
+            ErrorDescription = OptionalString(body, "errorDescription"),
+            Delay = TimeSpan.FromMilliseconds(OptionalNumber(body, "delayMs") ?? 120_000),
+        });
+        return Results.NoContent();
+    });
+
+    static IResult ClearFaults(string memberId, Emulator emulator)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        portal.Faults.Clear();
+        return Results.NoContent();
+    }
+
+    static IResult PortalRequests(string memberId, Emulator emulator)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        lock (portal.Sync)
+        {
+            return Results.Json(portal.RequestLog.Select(e => new
+            {
+                method = e.Method,
+                @params = e.Params?.DeepClone(),
+                userId = e.UserId,
+                status = e.Status,
+                error = e.Error,
+                inBatch = e.InBatch,
+            }).ToList());
+        }
+    }
+
+    static Task<IResult> SetLimits(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var drain = OptionalNumber(body, "drainPerSecond") ?? portal.Bucket.DrainPerSecond;
+        var capacity = OptionalNumber(body, "capacity") ?? portal.Bucket.Capacity;
+        if (drain <= 0 || capacity < 1)
+        {
+            throw new BadRequest("'drainPerSecond' must be above 0 and 'capacity' at least 1");
+        }
+
+        portal.Bucket.Configure(drain, capacity);
+        if (OptionalNumber(body, "operatingLimitSeconds") is { } operating)
+        {
+            portal.Operating.LimitSeconds = operating;
+        }
+
+        return Results.NoContent();
+    });
+
+    static Task<IResult> AddOperatingTime(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var method = RequiredString(body, "method").ToLowerInvariant();
+        var seconds = OptionalNumber(body, "seconds") ?? throw new BadRequest("'seconds' is required");
+        portal.Operating.Add(method, seconds);
+        return Results.NoContent();
+    });
+
+    static IResult DeletePortal(string memberId, Emulator emulator)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        lock (portal.Sync)
+        {
+            portal.Deleted = true;
+        }
+
+        return Results.NoContent();
+    }
+
+    static async Task<IResult> MovePortal(string memberId, Emulator emulator, CancellationToken ct)
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        await emulator.MoveAsync(portal, ct);
+        return Results.Json(new { domain = portal.Domain, clientEndpoint = portal.ClientEndpoint });
+    }
+
+    static Task<IResult> UpdateApp(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        ApplyAppSettings(portal, body);
+        if (OptionalBool(body, "rotateApplicationToken") == true)
+        {
+            portal.App.ApplicationToken = Emulator.RandomHex(16);
+        }
+
+        return Results.Json(new { applicationToken = portal.App.ApplicationToken });
+    });
+
+    /// <summary>The installer POST, as the portal's iframe would send it, performed from the server.</summary>
+    static Task<IResult> Install(string memberId, HttpRequest request, Emulator emulator, IHttpClientFactory http, CancellationToken ct) =>
+        PostAppPage(memberId, request, emulator, http, install: true, ct);
+
+    static Task<IResult> Open(string memberId, HttpRequest request, Emulator emulator, IHttpClientFactory http, CancellationToken ct) =>
+        PostAppPage(memberId, request, emulator, http, install: false, ct);
+
+    static Task<IResult> PostAppPage(string memberId, HttpRequest request, Emulator emulator, IHttpClientFactory http, bool install, CancellationToken ct) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var url = OptionalString(body, "url") ?? (install ? portal.App.InstallUrl ?? portal.App.HandlerUrl : portal.App.HandlerUrl)
+            ?? throw new BadRequest("'url' is required when the portal has no app URL");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            throw new BadRequest("'url' must be an absolute URL");
+        }
+
+        var userId = (int)(OptionalNumber(body, "userId") ?? 1);
+        if (portal.FindUser(userId) is null)
+        {
+            return NotFound("user");
+        }
+
+        var grant = emulator.IssueTokens(portal, userId);
+        var lang = OptionalString(body, "lang") ?? portal.Language;
+        var query = $"DOMAIN={Uri.EscapeDataString(portal.Domain)}&PROTOCOL=0&LANG={Uri.EscapeDataString(lang)}&APP_SID={Emulator.RandomHex(8)}";
+        var fields = new Dictionary<string, string>
+        {
+            ["AUTH_ID"] = grant.AccessToken,
+            ["AUTH_EXPIRES"] = emulator.Options.AccessTokenLifetimeSeconds.ToString(CultureInfo.InvariantCulture),
+            ["REFRESH_ID"] = grant.RefreshToken,
+            ["SERVER_ENDPOINT"] = emulator.OAuthServer + "rest/",
+            ["member_id"] = portal.MemberId,
+            ["status"] = portal.LicenseStatus,
+            ["PLACEMENT"] = OptionalString(body, "placement") ?? "DEFAULT",
+            ["PLACEMENT_OPTIONS"] = OptionalString(body, "placementOptions") ?? "{}",
+        };
+        if (install)
+        {
+            fields["APPLICATION_TOKEN"] = portal.App.ApplicationToken;
+            fields["APPLICATION_SCOPE"] = portal.App.Scope;
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query)
+        {
+            Content = new FormUrlEncodedContent(fields),
+        };
+        using var response = await http.CreateClient("app").SendAsync(message, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (install && OptionalBool(body, "finish") == true && response.IsSuccessStatusCode)
+        {
+            lock (portal.Sync)
+            {
+                portal.App.InstallFinished = true;
+            }
+        }
+
+        return Results.Json(new
+        {
+            status = (int)response.StatusCode,
+            body = text,
+            contentSecurityPolicy = response.Headers.TryGetValues("Content-Security-Policy", out var csp) ? string.Join(", ", csp) : null,
+            accessToken = grant.AccessToken,
+            refreshToken = grant.RefreshToken,
+        });
+    });
+
+    /// <summary>Sends ONAPPINSTALL, ONAPPUPDATE or ONAPPUNINSTALL to the app, form-encoded as Bitrix24 does.</summary>
+    static Task<IResult> SendEvent(string memberId, HttpRequest request, Emulator emulator, IHttpClientFactory http, CancellationToken ct) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var eventName = RequiredString(body, "event").ToUpperInvariant();
+        if (eventName is not ("ONAPPINSTALL" or "ONAPPUPDATE" or "ONAPPUNINSTALL"))
+        {
+            throw new BadRequest("'event' must be ONAPPINSTALL, ONAPPUPDATE or ONAPPUNINSTALL");
+        }
+
+        var url = OptionalString(body, "url") ?? portal.App.EventHandlerUrl ?? throw new BadRequest("'url' is required when the portal has no event handler URL");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            throw new BadRequest("'url' must be an absolute URL");
+        }
+
+        var userId = (int)(OptionalNumber(body, "userId") ?? 1);
+        var applicationToken = OptionalString(body, "applicationToken") ?? portal.App.ApplicationToken;
+        var now = emulator.Time.GetUtcNow();
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("event", eventName),
+            new("event_handler_id", "1"),
+            new("data[LANGUAGE_ID]", portal.Language),
+            new("ts", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            new("auth[domain]", portal.Domain),
+            new("auth[server_endpoint]", emulator.OAuthServer + "rest/"),
+            new("auth[client_endpoint]", portal.ClientEndpoint),
+            new("auth[member_id]", portal.MemberId),
+            new("auth[application_token]", applicationToken),
+        };
+        if (eventName == "ONAPPUNINSTALL")
+        {
+            fields.Add(new("data[CLEAN]", OptionalBool(body, "clean") == true ? "1" : "0"));
+        }
+        else
+        {
+            var grant = emulator.IssueTokens(portal, userId);
+            fields.AddRange(
+            [
+                new("data[VERSION]", "1"),
+                new("data[ACTIVE]", "Y"),
+                new("data[INSTALLED]", "Y"),
+                new("auth[access_token]", grant.AccessToken),
+                new("auth[expires]", grant.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+                new("auth[expires_in]", emulator.Options.AccessTokenLifetimeSeconds.ToString(CultureInfo.InvariantCulture)),
+                new("auth[scope]", portal.App.Scope),
+                new("auth[status]", portal.LicenseStatus),
+                new("auth[user_id]", userId.ToString(CultureInfo.InvariantCulture)),
+                new("auth[refresh_token]", grant.RefreshToken),
+            ]);
+        }
+
+        using var response = await http.CreateClient("app").PostAsync(url, new FormUrlEncodedContent(fields), ct);
+        return Results.Json(new { status = (int)response.StatusCode, body = await response.Content.ReadAsStringAsync(ct) });
+    });
+}

@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+
+namespace PortalEmulator.Portals;
+
+/// <summary>The app registered in a portal: its OAuth credentials and install state.</summary>
+public sealed class RegisteredApp
+{
+    public required string ClientId { get; init; }
+    public required string ClientSecret { get; init; }
+    public required string ApplicationToken { get; set; }
+    public string Scope { get; set; } = "crm,placement,user";
+    public bool Deleted { get; set; }
+    public bool PaymentRequired { get; set; }
+    public bool InstallFinished { get; set; }
+    public string? HandlerUrl { get; set; }
+    public string? InstallUrl { get; set; }
+    public string? EventHandlerUrl { get; set; }
+}
+
+public sealed class PortalUser
+{
+    public required int Id { get; init; }
+    public required bool Admin { get; init; }
+    public required string Name { get; init; }
+    public required string LastName { get; init; }
+    public required string Email { get; init; }
+
+    // Bitrix24's "own records" permission: a non-admin reads what is assigned to them.
+    public bool CanRead(CrmEntity entity) => Admin || entity.AssignedById == Id;
+}
+
+public sealed record CommunicationValue(int Id, string ValueType, string Value, string TypeId);
+
+/// <summary>A contact (type 3) or a company (type 4).</summary>
+public sealed class CrmEntity
+{
+    public const int ContactType = 3;
+    public const int CompanyType = 4;
+
+    public required int EntityTypeId { get; init; }
+    public required int Id { get; init; }
+    public required int AssignedById { get; set; }
+    public required DateTime DateCreate { get; init; }
+    public Dictionary<string, string?> Fields { get; } = new(StringComparer.Ordinal);
+    public List<CommunicationValue> Phones { get; } = [];
+    public List<CommunicationValue> Emails { get; } = [];
+
+    public string EntityTypeName => EntityTypeId == ContactType ? "CONTACT" : "COMPANY";
+}
+
+public sealed class WebForm
+{
+    public required int Id { get; init; }
+    public required string Name { get; init; }
+    public required bool Active { get; init; }
+    public required bool IsCallback { get; init; }
+}
+
+public sealed class CallListItem
+{
+    public required int EntityId { get; init; }
+    public string Status { get; set; } = "IN_WORK";
+}
+
+public sealed class CallList
+{
+    public required int Id { get; init; }
+    public required int EntityTypeId { get; set; }
+    public required int CreatedById { get; init; }
+    public int? WebFormId { get; set; }
+    public required DateTime DateCreate { get; init; }
+    public List<CallListItem> Items { get; } = [];
+}
+
+public sealed class Activity
+{
+    public required int Id { get; init; }
+    public required string ProviderId { get; init; }
+    public required int AssociatedEntityId { get; init; }
+    public required string Subject { get; init; }
+    public required int ResponsibleId { get; init; }
+}
+
+public sealed record PlacementBinding(string Placement, string Handler, string Title, string ClientId);
+
+public sealed record RequestLogEntry(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch);
+
+/// <summary>One emulated Bitrix24 account (portal) with its CRM data, limits and faults.</summary>
+public sealed class Portal
+{
+    public required string MemberId { get; init; }
+    public required string Domain { get; set; }
+    public required RegisteredApp App { get; init; }
+    public string Language { get; init; } = "en";
+    public string LicenseStatus { get; init; } = "L";
+
+    public string ClientEndpoint => $"http://{Domain}/rest/";
+
+    /// <summary>Guards every piece of mutable state below.</summary>
+    public Lock Sync { get; } = new();
+
+    public List<PortalUser> Users { get; } = [];
+    public Dictionary<int, CrmEntity> Contacts { get; } = [];
+    public Dictionary<int, CrmEntity> Companies { get; } = [];
+    public List<WebForm> WebForms { get; } = [];
+    public Dictionary<int, CallList> CallLists { get; } = [];
+    public Dictionary<int, Activity> Activities { get; } = [];
+    public List<PlacementBinding> Placements { get; } = [];
+    public List<RequestLogEntry> RequestLog { get; } = [];
+
+    public int NextCallListId { get; set; } = 1;
+    public int NextActivityId { get; set; } = 1;
+
+    public bool Deleted { get; set; }
+
+    public required LeakyBucket Bucket { get; init; }
+    public required OperatingMeter Operating { get; init; }
+    public FaultBook Faults { get; } = new();
+
+    public PortalUser? FindUser(int id) => Users.FirstOrDefault(u => u.Id == id);
+
+    public Dictionary<int, CrmEntity> EntitiesOf(int entityTypeId) =>
+        entityTypeId == CrmEntity.ContactType ? Contacts : Companies;
+}

@@ -1,0 +1,6 @@
+using PortalEmulator;
+
+var app = EmulatorApp.Create(args);
+await app.StartAsync();
+app.Logger.LogInformation("Portal emulator listening on {Urls}; create a portal with POST /_emulator/portals", string.Join(", ", app.Urls));
+await app.WaitForShutdownAsync();

@@ -1,0 +1,387 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PortalEmulator.Portals;
+
+namespace PortalEmulator.Rest;
+
+/// <summary>
+/// The front door of a portal: <c>/rest/{method}</c> with Bitrix24's order of checks
+/// (domain, portal state, limit, auth, faults, operating limit, method, scope).
+/// </summary>
+public sealed class PortalRequestHandler(Emulator emulator, PortalPage page)
+{
+    public const int MaxBatchCommands = 50;
+
+    static readonly Dictionary<string, RestMethod> Methods = CreateMethods();
+
+    // Like PHP's json_encode with JSON_UNESCAPED_UNICODE: phone numbers keep their "+".
+    static readonly JsonSerializerOptions AnswerJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    static Dictionary<string, RestMethod> CreateMethods()
+    {
+        var methods = new Dictionary<string, RestMethod>(StringComparer.OrdinalIgnoreCase);
+        CommonMethods.Register(methods);
+        CrmMethods.Register(methods);
+        CallListMethods.Register(methods);
+        return methods;
+    }
+
+    public async Task HandleAsync(HttpContext context, Portal portal, string hostDomain)
+    {
+        // The front web server merges slashes: /rest//profile is /rest/profile.
+        var path = System.Text.RegularExpressions.Regex.Replace(context.Request.Path.Value ?? "/", "/{2,}", "/");
+
+        string currentDomain;
+        lock (portal.Sync)
+        {
+            currentDomain = portal.Domain;
+        }
+
+        if (hostDomain.Length > 0 && hostDomain != currentDomain)
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = $"http://{currentDomain}{path}{context.Request.QueryString}";
+            return;
+        }
+
+        if (!path.StartsWith("/rest/", StringComparison.Ordinal))
+        {
+            await page.HandleAsync(context, portal, path);
+            return;
+        }
+
+        var method = path["/rest/".Length..].Trim('/');
+        if (method.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            method = method[..^".json".Length];
+        }
+
+        method = method.ToLowerInvariant();
+        JsonObject parameters;
+        try
+        {
+            parameters = await ReadParametersAsync(context.Request);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or BadHttpRequestException)
+        {
+            await WriteErrorAsync(context, portal, method, null, null, new RestError(400, "INVALID_REQUEST", "Request body is malformed"));
+            return;
+        }
+
+        var token = RestCall.AsString(parameters["auth"]) ?? BearerToken(context.Request);
+        parameters.Remove("auth");
+        var logged = parameters.DeepClone();
+
+        try
+        {
+            var (result, grant, user) = await ExecuteAsync(context, portal, method, token, parameters);
+            await WriteJsonAsync(context, 200, result);
+            Log(portal, new RequestLogEntry(method, logged, user?.Id ?? grant?.UserId, 200, null, false));
+        }
+        catch (RestError error)
+        {
+            var userId = emulator.FindByAccessToken(token) is { } g && g.Portal == portal ? g.UserId : (int?)null;
+            await WriteErrorAsync(context, portal, method, logged, userId, error);
+        }
+        catch (ConnectionDropped)
+        {
+            Log(portal, new RequestLogEntry(method, logged, null, 0, "CONNECTION_DROPPED", false));
+            context.Abort();
+        }
+    }
+
+    async Task<(JsonObject Answer, TokenGrant? Grant, PortalUser? User)> ExecuteAsync(HttpContext context, Portal portal, string method, string? token, JsonObject parameters)
+    {
+        if (portal.Deleted)
+        {
+            throw new RestError(403, "PORTAL_DELETED", "Portal was deleted");
+        }
+
+        if (!portal.Bucket.TryAdd())
+        {
+            throw new RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests");
+        }
+
+        var (grant, user) = Authenticate(portal, token);
+        await ApplyFaultAsync(portal, method, context.RequestAborted);
+
+        var started = emulator.Time.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        JsonObject answer;
+        if (method == "batch")
+        {
+            answer = Batch(portal, user, grant, parameters);
+        }
+        else
+        {
+            var result = Invoke(portal, user, grant, method, parameters);
+            answer = new JsonObject { ["result"] = result.Result };
+            if (result.Total is not null)
+            {
+                answer["total"] = result.Total;
+            }
+
+            if (result.Next is not null)
+            {
+                answer["next"] = result.Next;
+            }
+        }
+
+        answer["time"] = TimeObject(portal, method, started, stopwatch.Elapsed);
+        return (answer, grant, user);
+    }
+
+    (TokenGrant Grant, PortalUser User) Authenticate(Portal portal, string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            throw new RestError(401, "NO_AUTH_FOUND", "Wrong authorization data");
+        }
+
+        var grant = emulator.FindByAccessToken(token);
+        if (grant is null || grant.Portal != portal || grant.ClientId != portal.App.ClientId)
+        {
+            throw new RestError(401, "invalid_token", "Unable to get application by token");
+        }
+
+        if (grant.IsExpired(emulator.Time.GetUtcNow()))
+        {
+            throw new RestError(401, "expired_token", "The access token provided has expired.");
+        }
+
+        if (portal.App.Deleted)
+        {
+            throw new RestError(401, "invalid_token", "Application not installed");
+        }
+
+        if (portal.App.PaymentRequired)
+        {
+            throw new RestError(402, "PAYMENT_REQUIRED", "Payment required");
+        }
+
+        var user = portal.FindUser(grant.UserId) ?? throw new RestError(401, "invalid_token", "Unable to get application by token");
+        return (grant, user);
+    }
+
+    async Task ApplyFaultAsync(Portal portal, string method, CancellationToken aborted)
+    {
+        var fault = portal.Faults.Take(method);
+        if (fault is null)
+        {
+            return;
+        }
+
+        switch (fault.Mode)
+        {
+            case FaultMode.Drop:
+                throw new ConnectionDropped();
+            case FaultMode.Hang:
+                var limit = TimeSpan.FromSeconds(emulator.Options.RequestTimeLimitSeconds);
+                await Task.Delay(fault.Delay < limit ? fault.Delay : limit, aborted);
+                if (fault.Delay >= limit)
+                {
+                    throw new RestError(504, "GATEWAY_TIMEOUT", "The request took longer than the time limit");
+                }
+
+                break;
+        }
+
+        if (fault.Error is not null)
+        {
+            throw new RestError(fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error);
+        }
+    }
+
+    RestResult Invoke(Portal portal, PortalUser user, TokenGrant grant, string method, JsonObject parameters)
+    {
+        if (!Methods.TryGetValue(method, out var definition))
+        {
+            throw new RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!");
+        }
+
+        if (definition.Scope is not null && !portal.App.Scope.Split(',').Contains(definition.Scope))
+        {
+            throw new RestError(403, "insufficient_scope", "The request requires higher privileges than provided by the access token");
+        }
+
+        var (used, resetAt) = portal.Operating.Read(method);
+        if (used >= portal.Operating.LimitSeconds)
+        {
+            throw new RestError(429, "OPERATION_TIME_LIMIT", $"Method is blocked due to operation time limit. Reset at {resetAt.ToUnixTimeSeconds()}");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            lock (portal.Sync)
+            {
+                return definition.Handler(new RestCall(portal, user, grant, parameters, emulator.Time));
+            }
+        }
+        finally
+        {
+            portal.Operating.Add(method, stopwatch.Elapsed.TotalSeconds);
+        }
+    }
+
+    JsonObject Batch(Portal portal, PortalUser user, TokenGrant grant, JsonObject parameters)
+    {
+        var halt = RestCall.AsString(parameters["halt"]) is "1" or "Y" or "true";
+        var commands = parameters["cmd"] switch
+        {
+            JsonObject obj => obj.Select(p => (Key: p.Key, Command: RestCall.AsString(p.Value))).ToList(),
+            JsonArray array => array.Select((n, i) => (Key: i.ToString(CultureInfo.InvariantCulture), Command: RestCall.AsString(n))).ToList(),
+            _ => [],
+        };
+        if (commands.Count > MaxBatchCommands)
+        {
+            throw new RestError(400, "ERROR_BATCH_LENGTH_EXCEEDED", $"Max batch length exceeded ({MaxBatchCommands})");
+        }
+
+        var keyedByIndex = parameters["cmd"] is JsonArray;
+        var results = new JsonObject();
+        var errors = new JsonObject();
+        var totals = new JsonObject();
+        var nexts = new JsonObject();
+        var times = new JsonObject();
+        foreach (var (key, command) in commands)
+        {
+            var started = emulator.Time.GetUtcNow();
+            var stopwatch = Stopwatch.StartNew();
+            var question = (command ?? "").IndexOf('?', StringComparison.Ordinal);
+            var method = (question < 0 ? command ?? "" : command![..question]).Trim().ToLowerInvariant();
+            var query = question < 0 ? "" : command![(question + 1)..];
+            var inner = PhpQuery.DecodeQueryString(query);
+            inner.Remove("auth");
+            try
+            {
+                if (method == "batch")
+                {
+                    throw new RestError(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage");
+                }
+
+                if (portal.Faults.Take(method) is { Error: not null } fault)
+                {
+                    throw new RestError(fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error);
+                }
+
+                var result = Invoke(portal, user, grant, method, inner);
+                results[key] = result.Result;
+                if (result.Total is not null)
+                {
+                    totals[key] = result.Total;
+                }
+
+                if (result.Next is not null)
+                {
+                    nexts[key] = result.Next;
+                }
+
+                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, 200, null, true));
+            }
+            catch (RestError error)
+            {
+                errors[key] = new JsonObject { ["error"] = error.Code, ["error_description"] = error.Description };
+                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, error.Status, error.Code, true));
+                if (halt)
+                {
+                    times[key] = TimeObject(portal, method, started, stopwatch.Elapsed);
+                    break;
+                }
+            }
+
+            times[key] = TimeObject(portal, method, started, stopwatch.Elapsed);
+        }
+
+        JsonNode Shape(JsonObject o) => keyedByIndex ? new JsonArray(o.Select(p => p.Value?.DeepClone()).ToArray()) : o;
+
+        // Empty maps come back as [] from PHP; keyed results stay objects.
+        JsonNode ShapeOrEmpty(JsonObject o) => o.Count == 0 ? new JsonArray() : Shape(o);
+        return new JsonObject
+        {
+            ["result"] = new JsonObject
+            {
+                ["result"] = ShapeOrEmpty(results),
+                ["result_error"] = ShapeOrEmpty(errors),
+                ["result_total"] = ShapeOrEmpty(totals),
+                ["result_next"] = ShapeOrEmpty(nexts),
+                ["result_time"] = ShapeOrEmpty(times),
+            },
+        };
+    }
+
+    JsonObject TimeObject(Portal portal, string method, DateTimeOffset started, TimeSpan elapsed)
+    {
+        var finished = started + elapsed;
+        var (used, resetAt) = portal.Operating.Read(method);
+        return new JsonObject
+        {
+            ["start"] = started.ToUnixTimeMilliseconds() / 1000.0,
+            ["finish"] = finished.ToUnixTimeMilliseconds() / 1000.0,
+            ["duration"] = elapsed.TotalSeconds,
+            ["processing"] = elapsed.TotalSeconds,
+            ["date_start"] = started.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+            ["date_finish"] = finished.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+            ["operating_reset_at"] = resetAt.ToUnixTimeSeconds(),
+            ["operating"] = used,
+        };
+    }
+
+    static async Task<JsonObject> ReadParametersAsync(HttpRequest request)
+    {
+        var parameters = PhpQuery.Decode(request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))));
+        JsonObject? body = null;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            body = PhpQuery.Decode(form.SelectMany(f => f.Value.Select(v => KeyValuePair.Create(f.Key, v ?? ""))));
+        }
+        else if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            using var reader = new StreamReader(request.Body);
+            var text = await reader.ReadToEndAsync();
+            if (text.Trim().Length > 0)
+            {
+                body = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException("JSON body is not an object");
+            }
+        }
+
+        foreach (var (key, value) in body ?? [])
+        {
+            parameters[key] = value?.DeepClone();
+        }
+
+        return parameters;
+    }
+
+    static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    async Task WriteErrorAsync(HttpContext context, Portal portal, string method, JsonNode? parameters, int? userId, RestError error)
+    {
+        await WriteJsonAsync(context, error.Status, new JsonObject { ["error"] = error.Code, ["error_description"] = error.Description });
+        Log(portal, new RequestLogEntry(method, parameters, userId, error.Status, error.Code, false));
+    }
+
+    static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(body.ToJsonString(AnswerJson));
+    }
+
+    static void Log(Portal portal, RequestLogEntry entry)
+    {
+        lock (portal.Sync)
+        {
+            portal.RequestLog.Add(entry);
+        }
+    }
+
+    sealed class ConnectionDropped : Exception;
+}
