@@ -1,3 +1,10 @@
+using B24CallListApp.Bitrix24;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddBitrix24(builder.Configuration);
+
 var app = builder.Build();
-Console.WriteLine("CWD=" + Directory.GetCurrentDirectory() + " ROOT=" + app.Environment.ContentRootPath + " ENV=" + app.Environment.EnvironmentName);
+app.MapGet("/healthz", () => Results.Ok("ok"));
+app.Run();
+
+public partial class Program;

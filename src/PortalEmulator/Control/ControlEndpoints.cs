@@ -37,6 +37,8 @@ public static class ControlEndpoints
         control.MapPost("/portals/{memberId}/install", Install);
         control.MapPost("/portals/{memberId}/open", Open);
         control.MapPost("/portals/{memberId}/events", SendEvent);
+        control.MapPost("/portals/{memberId}/contacts", AddContacts);
+        control.MapPost("/portals/{memberId}/calllists", AddCallList);
     }
 
     sealed class BadRequest(string message) : Exception(message);
@@ -239,9 +241,14 @@ public static class ControlEndpoints
         };
         var error = OptionalString(body, "error");
         var status = (int)(OptionalNumber(body, "status") ?? (error is null ? 0 : 500));
-        if (mode == FaultMode.Error && error is null)
+        if (mode == FaultMode.Error && error is null && OptionalString(body, "rawBody") is null)
         {
-            throw new BadRequest("'error' is required for mode error");
+            throw new BadRequest("'error' (or 'rawBody') is required for mode error");
+        }
+
+        if (OptionalString(body, "rawBody") is not null && status == 0)
+        {
+            status = 500;
         }
 
         if (error is not null && status is < 200 or > 599)
@@ -259,6 +266,7 @@ public static class ControlEndpoints
             Error = error,
             ErrorDescription = OptionalString(body, "errorDescription"),
             Delay = TimeSpan.FromMilliseconds(OptionalNumber(body, "delayMs") ?? 120_000),
+            RawBody = OptionalString(body, "rawBody"),
         });
         return Results.NoContent();
     });
@@ -508,5 +516,80 @@ public static class ControlEndpoints
 
         using var response = await http.CreateClient("app").PostAsync(url, new FormUrlEncodedContent(fields), ct);
         return Results.Json(new { status = (int)response.StatusCode, body = await response.Content.ReadAsStringAsync(ct) });
+    });
+
+    /// <summary>Adds generated contacts, for tests and benchmarks that need large lists.</summary>
+    static Task<IResult> AddContacts(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var count = (int)(OptionalNumber(body, "count") ?? throw new BadRequest("'count' is required"));
+        if (count is < 1 or > 100_000)
+        {
+            throw new BadRequest("'count' must be between 1 and 100000");
+        }
+
+        var assignedById = (int?)OptionalNumber(body, "assignedById");
+        List<int> ids;
+        lock (portal.Sync)
+        {
+            var first = portal.Contacts.Count == 0 ? 1 : portal.Contacts.Keys.Max() + 1;
+            ids = Enumerable.Range(first, count).ToList();
+            foreach (var id in ids)
+            {
+                var contact = new CrmEntity
+                {
+                    EntityTypeId = CrmEntity.ContactType,
+                    Id = id,
+                    AssignedById = assignedById ?? portal.Users[id % portal.Users.Count].Id,
+                    DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
+                };
+                contact.Fields["NAME"] = "Generated";
+                contact.Fields["LAST_NAME"] = "Contact " + id.ToString(CultureInfo.InvariantCulture);
+                portal.Contacts[id] = contact;
+            }
+        }
+
+        return Results.Json(new { firstId = ids[0], lastId = ids[^1] });
+    });
+
+    /// <summary>Creates a call list directly in the portal's data (no REST call is logged).</summary>
+    static Task<IResult> AddCallList(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var type = RequiredString(body, "entityType") switch
+        {
+            "CONTACT" => CrmEntity.ContactType,
+            "COMPANY" => CrmEntity.CompanyType,
+            _ => throw new BadRequest("'entityType' must be CONTACT or COMPANY"),
+        };
+        if (body["entityIds"] is not JsonArray array || array.Count == 0)
+        {
+            throw new BadRequest("'entityIds' must be a non-empty array of ids");
+        }
+
+        var ids = array.Select(n => n is JsonValue v && v.TryGetValue<int>(out var id) ? id : throw new BadRequest("'entityIds' must hold whole numbers")).ToList();
+        var webFormId = (int?)OptionalNumber(body, "webFormId");
+        var createdById = (int)(OptionalNumber(body, "createdById") ?? 1);
+        lock (portal.Sync)
+        {
+            var entities = portal.EntitiesOf(type);
+            if (ids.Any(id => !entities.ContainsKey(id)) || ids.Distinct().Count() != ids.Count)
+            {
+                throw new BadRequest("'entityIds' must be distinct ids of existing entities");
+            }
+
+            var list = DemoSeed.AddCallList(portal, type, createdById, webFormId, ids, emulator.Time.GetUtcNow().UtcDateTime);
+            return Results.Json(new { id = list.Id });
+        }
     });
 }

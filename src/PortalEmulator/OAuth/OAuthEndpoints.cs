@@ -10,7 +10,6 @@ public static class OAuthEndpoints
     public static void MapOAuthServer(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/oauth/token/", ["GET", "POST"], Token);
-        app.MapMethods("/oauth/token", ["GET", "POST"], Token);
         app.MapMethods("/rest/app.info", ["GET", "POST"], AppInfo);
         app.MapMethods("/rest/app.info.json", ["GET", "POST"], AppInfo);
     }

@@ -91,6 +91,9 @@ public sealed class Fault
     public string? Error { get; init; }
     public string? ErrorDescription { get; init; }
     public TimeSpan Delay { get; init; }
+
+    /// <summary>Answer this text as it is (an HTML error page, an empty or broken body).</summary>
+    public string? RawBody { get; init; }
 }
 
 /// <summary>Faults injected through the control API: the next N calls, or a share of calls, of a method fail.</summary>

@@ -26,7 +26,7 @@ public static class CrmMethods
         "ASSIGNED_BY_ID" => entity.AssignedById.ToString(CultureInfo.InvariantCulture),
         "HAS_PHONE" => entity.Phones.Count > 0 ? "Y" : "N",
         "HAS_EMAIL" => entity.Emails.Count > 0 ? "Y" : "N",
-        "DATE_CREATE" => new DateTimeOffset(entity.DateCreate, TimeSpan.FromHours(3)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        "DATE_CREATE" => new DateTimeOffset(DateTime.SpecifyKind(entity.DateCreate, DateTimeKind.Unspecified), TimeSpan.FromHours(3)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         _ => entity.Fields.GetValueOrDefault(field),
     };
 

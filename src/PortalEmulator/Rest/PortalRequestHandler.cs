@@ -10,7 +10,7 @@ namespace PortalEmulator.Rest;
 /// The front door of a portal: <c>/rest/{method}</c> with Bitrix24's order of checks
 /// (domain, portal state, limit, auth, faults, operating limit, method, scope).
 /// </summary>
-public sealed class PortalRequestHandler(Emulator emulator, PortalPage page)
+public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILogger<PortalRequestHandler> logger)
 {
     public const int MaxBatchCommands = 50;
 
@@ -84,6 +84,19 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page)
         {
             var userId = emulator.FindByAccessToken(token) is { } g && g.Portal == portal ? g.UserId : (int?)null;
             await WriteErrorAsync(context, portal, method, logged, userId, error);
+        }
+        catch (RawAnswer raw)
+        {
+            context.Response.StatusCode = raw.Status;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(raw.Body);
+            Log(portal, new RequestLogEntry(method, logged, null, raw.Status, "RAW_BODY", false));
+        }
+        catch (Exception e) when (e is not ConnectionDropped and not OperationCanceledException)
+        {
+            // A bug in the emulator answers like a real portal's internal error, and says so in the log.
+            logger.LogError(e, "Portal {Domain}: {Method} failed", hostDomain, method);
+            await WriteErrorAsync(context, portal, method, logged, null, new RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"));
         }
         catch (ConnectionDropped)
         {
@@ -186,6 +199,11 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page)
                 }
 
                 break;
+        }
+
+        if (fault.RawBody is not null)
+        {
+            throw new RawAnswer(fault.Status, fault.RawBody);
         }
 
         if (fault.Error is not null)
@@ -384,4 +402,10 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page)
     }
 
     sealed class ConnectionDropped : Exception;
+
+    sealed class RawAnswer(int status, string body) : Exception
+    {
+        public int Status { get; } = status;
+        public string Body { get; } = body;
+    }
 }

@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace B24CallListApp.Bitrix24;
+
+/// <summary>A successful answer: <c>result</c>, and <c>total</c>/<c>next</c> where the method pages.</summary>
+public sealed record Bitrix24Response(JsonElement Result, int? Total, int? Next);
+
+public sealed record BatchCommand(string Method, JsonObject? Parameters = null);
+
+/// <summary>One command's outcome inside a batch: a result, or the error Bitrix24 reported for it.</summary>
+public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bitrix24ApiException? Error);
+
+/// <summary>How a list method tells that there is no more.</summary>
+public enum Bitrix24Paging
+{
+    /// <summary><c>total</c> and <c>next</c> are given (crm.contact.list, crm.company.list).</summary>
+    TotalAndNext,
+
+    /// <summary>No total; a page shorter than 50 is the last (crm.calllist.list).</summary>
+    UntilShortPage,
+
+    /// <summary>No total; rows the user cannot read are cut from each page, and an empty page is 403 ACCESS_ERROR (crm.calllist.items.get).</summary>
+    UntilAccessError,
+}
+
+/// <summary>
+/// The one Bitrix24 REST client for every portal. It calls <c>{client_endpoint}{method}</c> as an
+/// account, refreshes on <c>expired_token</c>, and leaves limits and retries to its HTTP pipeline.
+/// </summary>
+public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, PortalRateLimiter limiter)
+{
+    public const int PageSize = 50;
+    public const int MaxBatchCommands = 50;
+
+    public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, object? parameters, CancellationToken ct = default) =>
+        CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, Bitrix24Methods.IsRepeatable(method), ct);
+
+    public async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, CancellationToken ct = default)
+    {
+        var token = await tokens.GetAsync(account.Key, ct);
+        for (var attempt = 0; ; attempt++)
+        {
+            var body = parameters?.DeepClone().AsObject() ?? [];
+            body["auth"] = token.AccessToken;
+            try
+            {
+                return await SendAsync(account, method, body, repeatable, ct);
+            }
+            catch (Bitrix24AuthException e) when (e.Code == "expired_token" && attempt == 0)
+            {
+                // The one signal to refresh on; the call is then made once more with the new pair.
+                token = await tokens.RefreshAsync(account, token, ct);
+            }
+        }
+    }
+
+    async Task<Bitrix24Response> SendAsync(Bitrix24Account account, string method, JsonObject body, bool repeatable, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(account.ClientEndpoint, method + ".json"))
+        {
+            Content = JsonContent.Create(body),
+        };
+        request.Options.Set(Bitrix24Request.Portal, account.Key.MemberId);
+        request.Options.Set(Bitrix24Request.Method, method);
+        request.Options.Set(Bitrix24Request.Repeatable, repeatable);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new Bitrix24ConnectionException(method, e);
+        }
+        catch (Polly.Timeout.TimeoutRejectedException e)
+        {
+            throw new Bitrix24TimeoutException(method, e);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Found or HttpStatusCode.MovedPermanently or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
+            {
+                var location = response.Headers.Location;
+                var newDomain = location is { IsAbsoluteUri: true } ? location.Authority : null;
+                // A redirect to the same host means the portal is unavailable, not moved.
+                throw newDomain is not null && newDomain != account.ClientEndpoint.Authority
+                    ? new Bitrix24PortalMovedException(method, newDomain)
+                    : new Bitrix24ApiException(method, "PORTAL_UNAVAILABLE", "The portal redirected to itself", (int)response.StatusCode);
+            }
+
+            var text = await response.Content.ReadAsStringAsync(ct);
+            using var document = ParseObject(method, (int)response.StatusCode, text);
+            var root = document.RootElement;
+            if (Bitrix24OAuthClient.String(root, "error") is { } code)
+            {
+                var error = ToException(method, code, Bitrix24OAuthClient.String(root, "error_description") ?? code, (int)response.StatusCode);
+                if (error is Bitrix24OperationTimeLimitException)
+                {
+                    var resetAt = limiter.OnOperatingLimit(account.Key.MemberId, method);
+                    throw new Bitrix24OperationTimeLimitException(method, error.Description ?? code, resetAt);
+                }
+
+                throw error;
+            }
+
+            if (!response.IsSuccessStatusCode || !root.TryGetProperty("result", out var result))
+            {
+                throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(text));
+            }
+
+            RecordOperating(account, method, root);
+            return new Bitrix24Response(result.Clone(), Int(root, "total"), Int(root, "next"));
+        }
+    }
+
+    void RecordOperating(Bitrix24Account account, string method, JsonElement root)
+    {
+        if (root.TryGetProperty("time", out var time) && time.ValueKind == JsonValueKind.Object)
+        {
+            var operating = time.TryGetProperty("operating", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetDouble() : 0;
+            var resetAt = Bitrix24OAuthClient.Number(time, "operating_reset_at") is { } unix ? DateTimeOffset.FromUnixTimeSeconds(unix) : (DateTimeOffset?)null;
+            limiter.RecordOperating(account.Key.MemberId, method, operating, resetAt);
+        }
+    }
+
+    static JsonDocument ParseObject(string method, int status, string text)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new Bitrix24UnexpectedResponseException(method, status, Bitrix24OAuthClient.Snippet(text));
+    }
+
+    static int? Int(JsonElement element, string name) => (int?)Bitrix24OAuthClient.Number(element, name);
+
+    internal static Bitrix24ApiException ToException(string method, string code, string description, int status) => code switch
+    {
+        "expired_token" or "invalid_token" or "NO_AUTH_FOUND" or "INVALID_CREDENTIALS" => new Bitrix24AuthException(method, code, description, status),
+        "ACCESS_DENIED" or "ACCESS_ERROR" or "insufficient_scope" or "user_access_error" or "INSUFFICIENT_SCOPE" => new Bitrix24AccessDeniedException(method, code, description, status),
+        "QUERY_LIMIT_EXCEEDED" => new Bitrix24RateLimitException(method, description),
+        "OPERATION_TIME_LIMIT" => new Bitrix24OperationTimeLimitException(method, description, DateTimeOffset.MinValue),
+        "PORTAL_DELETED" => new Bitrix24PortalDeletedException(method, description, status),
+        _ => new Bitrix24ApiException(method, code, description, status),
+    };
+
+    /// <summary>
+    /// Runs commands in as few <c>batch</c> calls as possible (50 commands each) and reports each
+    /// command's own result or error. The batch is repeated on a transient failure only when every
+    /// command in it is safe to repeat.
+    /// </summary>
+    public async Task<IReadOnlyList<BatchResult>> BatchAsync(Bitrix24Account account, IReadOnlyList<BatchCommand> commands, bool halt = false, CancellationToken ct = default)
+    {
+        var results = new List<BatchResult>(commands.Count);
+        foreach (var chunk in commands.Chunk(MaxBatchCommands))
+        {
+            var cmd = new JsonObject();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var query = Bitrix24Query.Encode(chunk[i].Parameters);
+                cmd[Key(i)] = chunk[i].Method + "?" + query;
+            }
+
+            var repeatable = chunk.All(c => Bitrix24Methods.IsRepeatable(c.Method));
+            var response = await CallAsync(account, "batch", new JsonObject { ["halt"] = halt ? 1 : 0, ["cmd"] = cmd }, repeatable, ct);
+            var answer = response.Result;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var key = Key(i);
+                var error = Entry(answer, "result_error", key, i);
+                if (error is { ValueKind: JsonValueKind.Object } e)
+                {
+                    var code = Bitrix24OAuthClient.String(e, "error") ?? "UNKNOWN";
+                    results.Add(new BatchResult(null, null, null, ToException(chunk[i].Method, code, Bitrix24OAuthClient.String(e, "error_description") ?? code, 400)));
+                    continue;
+                }
+
+                var result = Entry(answer, "result", key, i);
+                var total = Entry(answer, "result_total", key, i);
+                var next = Entry(answer, "result_next", key, i);
+                results.Add(new BatchResult(
+                    result?.Clone(),
+                    total is { } t && int.TryParse(t.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var tn) ? tn : null,
+                    next is { } n && int.TryParse(n.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var nn) ? nn : null,
+                    result is null && halt ? new Bitrix24ApiException(chunk[i].Method, "BATCH_HALTED", "Not run: an earlier command failed", 400) : null));
+            }
+
+            if (halt && results.Any(r => r.Error is not null))
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+
+    static string Key(int index) => "c" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A batch answer section is an object keyed by command, or [] when empty.</summary>
+    static JsonElement? Entry(JsonElement answer, string section, string key, int index)
+    {
+        if (answer.ValueKind != JsonValueKind.Object || !answer.TryGetProperty(section, out var part))
+        {
+            return null;
+        }
+
+        if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty(key, out var value))
+        {
+            return value;
+        }
+
+        return part.ValueKind == JsonValueKind.Array && index < part.GetArrayLength() ? part[index] : null;
+    }
+
+    /// <summary>
+    /// Reads every row of a list method in the fewest requests: the first page directly, the rest
+    /// 50 pages to a batch. Rows come back in the method's order.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, CancellationToken ct = default)
+    {
+        var rows = new List<JsonElement>();
+        Bitrix24Response first;
+        try
+        {
+            first = await CallAsync(account, method, WithStart(parameters, 0), repeatable: true, ct);
+        }
+        catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")
+        {
+            return rows;
+        }
+
+        var firstPage = Rows(first.Result);
+        rows.AddRange(firstPage);
+
+        if (paging == Bitrix24Paging.TotalAndNext)
+        {
+            if (first.Total is not { } total || first.Next is null)
+            {
+                return rows;
+            }
+
+            var starts = Enumerable.Range(1, ((total - 1) / PageSize)).Select(p => p * PageSize).ToList();
+            var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
+            foreach (var result in results)
+            {
+                if (result.Error is not null)
+                {
+                    throw result.Error;
+                }
+
+                rows.AddRange(Rows(result.Result));
+            }
+
+            return rows;
+        }
+
+        if (paging == Bitrix24Paging.UntilShortPage && firstPage.Count < PageSize)
+        {
+            return rows;
+        }
+
+        // A short first page of items.get may hide rows the user cannot read, so look a little further.
+        var pagesPerBatch = firstPage.Count < PageSize ? 4 : MaxBatchCommands;
+        var next = PageSize;
+        while (true)
+        {
+            var starts = Enumerable.Range(0, pagesPerBatch).Select(i => next + (i * PageSize)).ToList();
+            var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
+            var ended = false;
+            for (var i = 0; i < results.Count; i++)
+            {
+                var result = results[i];
+                var empty = result.Error is Bitrix24AccessDeniedException { Code: "ACCESS_ERROR" } && paging == Bitrix24Paging.UntilAccessError;
+                if (result.Error is not null && !empty)
+                {
+                    throw result.Error;
+                }
+
+                var page = empty ? [] : Rows(result.Result);
+                if (paging == Bitrix24Paging.UntilShortPage)
+                {
+                    rows.AddRange(page);
+                    if (page.Count < PageSize)
+                    {
+                        return rows;
+                    }
+
+                    continue;
+                }
+
+                // UntilAccessError: an empty page ends the list only if every later page of this batch is empty too.
+                if (empty)
+                {
+                    ended = true;
+                }
+                else
+                {
+                    ended = false;
+                    rows.AddRange(page);
+                }
+            }
+
+            if (ended)
+            {
+                return rows;
+            }
+
+            next += pagesPerBatch * PageSize;
+            pagesPerBatch = MaxBatchCommands;
+        }
+    }
+
+    static JsonObject WithStart(JsonObject? parameters, int start)
+    {
+        var copy = parameters?.DeepClone().AsObject() ?? [];
+        copy["start"] = start;
+        return copy;
+    }
+
+    static List<JsonElement> Rows(JsonElement? result) =>
+        result is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().Select(e => e.Clone()).ToList() : [];
+}

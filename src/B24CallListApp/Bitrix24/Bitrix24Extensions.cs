@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace B24CallListApp.Bitrix24;
+
+public static class Bitrix24Extensions
+{
+    /// <summary>
+    /// The Bitrix24 client: retries (only for calls safe to repeat) around the per-portal limiter
+    /// around the network. No circuit breaker: one failing portal must not cut off the others.
+    /// </summary>
+    public static IServiceCollection AddBitrix24(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Bitrix24Options>().Bind(configuration.GetSection(Bitrix24Options.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Bitrix24Options>, Bitrix24OptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PortalRateLimiter>();
+        services.AddSingleton<AccountTokens>();
+        services.AddSingleton<Bitrix24OAuthClient>();
+        services.AddTransient<PortalLimitHandler>();
+
+        services.AddHttpClient(Bitrix24OAuthClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+        var client = services.AddHttpClient<Bitrix24Client>()
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // A 302 tells us the portal moved; we learn the new domain instead of following it.
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+        client.AddResilienceHandler("bitrix24", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<Bitrix24Options>>().Value;
+                if (options.MaxRetries == 0)
+                {
+                    return;
+                }
+
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.MaxRetries,
+                    Delay = options.RetryBaseDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldRetryAfterHeader = false,
+                    ShouldHandle = ShouldRetryAsync,
+                });
+            });
+        client.AddHttpMessageHandler<PortalLimitHandler>();
+        return services;
+    }
+
+    static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
+    {
+        var request = args.Context.GetRequestMessage();
+        if (request is null || !request.Options.TryGetValue(Bitrix24Request.Repeatable, out var repeatable) || !repeatable)
+        {
+            return false;
+        }
+
+        if (args.Outcome.Exception is not null)
+        {
+            return args.Outcome.Exception is HttpRequestException or Bitrix24TimeoutException;
+        }
+
+        var response = args.Outcome.Result!;
+        var status = (int)response.StatusCode;
+        if (status < 500 && response.StatusCode != HttpStatusCode.RequestTimeout)
+        {
+            return false;
+        }
+
+        // A deleted portal stays deleted; everything else in the 5xx range may pass.
+        var body = await response.Content.ReadAsStringAsync(args.Context.CancellationToken);
+        return !body.Contains("PORTAL_DELETED", StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+
+namespace B24CallListApp.Bitrix24;
+
+/// <summary>What the HTTP pipeline needs to know about a Bitrix24 call, carried on the request.</summary>
+static class Bitrix24Request
+{
+    public static readonly HttpRequestOptionsKey<string> Portal = new("Bitrix24.Portal");
+    public static readonly HttpRequestOptionsKey<string> Method = new("Bitrix24.Method");
+    public static readonly HttpRequestOptionsKey<bool> Repeatable = new("Bitrix24.Repeatable");
+}
+
+/// <summary>
+/// Which calls may be sent twice. Reads and <c>crm.calllist.update</c> (a set replacement) may;
+/// creates and everything else may not, so a retry can never make a duplicate.
+/// </summary>
+public static class Bitrix24Methods
+{
+    static readonly HashSet<string> Repeatable = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "profile", "user.current", "app.info", "scope", "methods", "crm.calllist.update", "crm.duplicate.findbycomm",
+    };
+
+    public static bool IsRepeatable(string method) =>
+        Repeatable.Contains(method)
+        || method.EndsWith(".list", StringComparison.OrdinalIgnoreCase)
+        || method.EndsWith(".get", StringComparison.OrdinalIgnoreCase)
+        || method.EndsWith(".statuslist", StringComparison.OrdinalIgnoreCase)
+        || method.EndsWith(".fields", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// The innermost step before the network: waits for the portal's rate limiter, bounds the attempt
+/// by <see cref="Bitrix24Options.RequestTimeout"/>, and tells the limiter what the portal answered.
+/// Each retry passes here again, so retries spend the portal's budget too.
+/// </summary>
+sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Options> options) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        request.Options.TryGetValue(Bitrix24Request.Portal, out var portal);
+        request.Options.TryGetValue(Bitrix24Request.Method, out var method);
+        portal ??= request.RequestUri?.Authority ?? "";
+        method ??= "";
+        await limiter.AcquireAsync(portal, method, ct);
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        attempt.CancelAfter(options.Value.RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, attempt.Token);
+            await response.Content.LoadIntoBufferAsync(attempt.Token);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new Bitrix24TimeoutException(method, e);
+        }
+
+        if ((int)response.StatusCode == 503 && (await response.Content.ReadAsStringAsync(ct)).Contains("QUERY_LIMIT_EXCEEDED", StringComparison.Ordinal))
+        {
+            limiter.OnLimitExceeded(portal);
+        }
+        else if (response.IsSuccessStatusCode)
+        {
+            limiter.OnSuccess(portal);
+        }
+
+        return response;
+    }
+}

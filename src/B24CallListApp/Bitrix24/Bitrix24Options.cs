@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+
+namespace B24CallListApp.Bitrix24;
+
+/// <summary>The app's side of Bitrix24: OAuth credentials, trusted OAuth servers, limits.</summary>
+public sealed class Bitrix24Options
+{
+    public const string Section = "Bitrix24";
+
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Only these OAuth servers are asked to verify a token or refresh one.</summary>
+    public List<string> OAuthServers { get; set; } = [];
+
+    /// <summary>Allows portals on http, loopback or private addresses (local development and tests).</summary>
+    public bool AllowPrivateNetworkPortals { get; set; }
+
+    /// <summary>Where the app page loads the BX24 library from.</summary>
+    public string JsSdkUrl { get; set; } = "https://api.bitrix24.com/api/v1/";
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>One HTTP attempt to a portal may take this long (Bitrix24 itself cuts requests at 60 s).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(65);
+
+    /// <summary>How often a call that is safe to repeat is repeated after a transient failure.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public static readonly string[] DefaultOAuthServers = ["https://oauth.bitrix.info/", "https://oauth.bitrix24.tech/"];
+
+    public IReadOnlyList<Uri> TrustedOAuthServers =>
+        (OAuthServers.Count == 0 ? DefaultOAuthServers : [.. OAuthServers]).Select(s => new Uri(s.EndsWith('/') ? s : s + "/")).ToList();
+}
+
+/// <summary>Per-portal token bucket, matched to Bitrix24's leaky bucket (burst 50, 2 requests a second).</summary>
+public sealed class RateLimitOptions
+{
+    public int BurstLimit { get; set; } = 50;
+    public double RequestsPerSecond { get; set; } = 2;
+    public int QueueLimit { get; set; } = 10_000;
+
+    /// <summary>Longest pause after the portal answers QUERY_LIMIT_EXCEEDED several times in a row.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(8);
+}
+
+/// <summary>Checks the configuration on start and says what is wrong in words an operator can act on.</summary>
+public sealed class Bitrix24OptionsValidator(IHostEnvironment environment) : IValidateOptions<Bitrix24Options>
+{
+    public ValidateOptionsResult Validate(string? name, Bitrix24Options options)
+    {
+        var failures = new List<string>();
+        if (!environment.IsDevelopment())
+        {
+            if (string.IsNullOrWhiteSpace(options.ClientId))
+            {
+                failures.Add("Bitrix24:ClientId is required: set it to the application's client_id (code) from the Bitrix24 app registration.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.ClientSecret))
+            {
+                failures.Add("Bitrix24:ClientSecret is required: set it to the application's client_secret (key) from the Bitrix24 app registration.");
+            }
+        }
+
+        foreach (var server in options.OAuthServers)
+        {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+            {
+                failures.Add($"Bitrix24:OAuthServers contains '{server}', which is not an absolute http(s) base URL such as https://oauth.bitrix.info/.");
+            }
+            else if (uri.Scheme == "http" && !options.AllowPrivateNetworkPortals)
+            {
+                failures.Add($"Bitrix24:OAuthServers contains '{server}' over plain http; use https, or set Bitrix24:AllowPrivateNetworkPortals=true for local development.");
+            }
+        }
+
+        if (!Uri.TryCreate(options.JsSdkUrl, UriKind.Absolute, out _))
+        {
+            failures.Add($"Bitrix24:JsSdkUrl '{options.JsSdkUrl}' is not an absolute URL.");
+        }
+
+        if (options.RateLimit.BurstLimit < 1 || options.RateLimit.RequestsPerSecond <= 0 || options.RateLimit.QueueLimit < 1)
+        {
+            failures.Add("Bitrix24:RateLimit needs BurstLimit >= 1, RequestsPerSecond > 0 and QueueLimit >= 1.");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero || options.MaxRetries < 0)
+        {
+            failures.Add("Bitrix24:RequestTimeout must be positive and Bitrix24:MaxRetries not negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

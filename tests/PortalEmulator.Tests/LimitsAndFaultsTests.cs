@@ -1,0 +1,129 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TestSupport;
+
+namespace PortalEmulator.Tests;
+
+public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
+{
+    [Fact]
+    public async Task The_leaky_bucket_answers_503_query_limit_exceeded_past_its_capacity()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.SetLimitsAsync(portal, drainPerSecond: 0.01, capacity: 5);
+
+        var answers = new List<(int Status, JsonObject Body)>();
+        for (var i = 0; i < 8; i++)
+        {
+            answers.Add(await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile"));
+        }
+
+        Assert.Equal(5, answers.Count(a => a.Status == 200));
+        Assert.All(answers.Skip(5), a => Assert.Equal((503, "QUERY_LIMIT_EXCEEDED"), (a.Status, (string)a.Body["error"]!)));
+
+        // Another portal has a bucket of its own.
+        var other = await emulator.Control.CreatePortalAsync();
+        Assert.Equal(200, (await PortalRest.CallAsync(other, other.Admin.AccessToken, "profile")).Status);
+    }
+
+    [Fact]
+    public async Task A_method_past_its_operating_time_answers_429_until_reset()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        var (_, before) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list");
+        var resetAt = (long)before["time"]!["operating_reset_at"]!;
+        Assert.True(resetAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 481 });
+        var (status, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list");
+        Assert.Equal((429, "OPERATION_TIME_LIMIT"), (status, (string)body["error"]!));
+
+        // Only that method is blocked.
+        Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.company.list")).Status);
+    }
+
+    [Fact]
+    public async Task Injected_faults_hit_the_next_calls_of_a_method_then_stop()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", count = 2, status = 500, error = "INTERNAL_SERVER_ERROR", errorDescription = "boom" });
+
+        Assert.Equal(500, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.calllist.get", new { ID = 1 })).Status);
+        Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile")).Status);
+        Assert.Equal(500, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.calllist.get", new { ID = 1 })).Status);
+        Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.calllist.get", new { ID = 1 })).Status);
+
+        var log = await emulator.Control.RequestsAsync(portal);
+        Assert.Equal([500, 500, 200], log.Where(r => r.Method == "crm.calllist.get").Select(r => r.Status));
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_and_a_hang_are_real()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "drop" });
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile"));
+
+        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "hang", delayMs = 5000 });
+        using var client = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
+        await Assert.ThrowsAnyAsync<TaskCanceledException>(() => client.PostAsJsonAsync(portal.ClientEndpoint + "profile", new { auth = portal.Admin.AccessToken }));
+    }
+
+    [Fact]
+    public async Task A_deleted_portal_says_so_and_a_moved_portal_redirects_to_its_new_domain()
+    {
+        var deleted = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        var (status, body) = await PortalRest.CallAsync(deleted, deleted.Admin.AccessToken, "profile");
+        Assert.Equal("PORTAL_DELETED", (string)body["error"]!);
+
+        var moved = await emulator.Control.CreatePortalAsync();
+        var answer = await emulator.Control.PostAsync($"/_emulator/portals/{moved.MemberId}/move", new { });
+        var newDomain = (string)answer["domain"]!;
+        Assert.NotEqual(moved.Domain, newDomain);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, moved.ClientEndpoint + "profile");
+        using var response = await PortalRest.SendAsync(request);
+        Assert.Equal(302, (int)response.StatusCode);
+        Assert.Equal(newDomain, response.Headers.Location!.Authority);
+
+        var info = await emulator.Control.Http.GetFromJsonAsync<JsonObject>("/rest/app.info?auth=" + moved.Admin.AccessToken);
+        Assert.Equal(newDomain, (string)info!["result"]!["install"]!["domain"]!);
+    }
+
+    [Theory]
+    [InlineData("/_emulator/portals", "not json")]
+    [InlineData("/_emulator/portals", "[1,2]")]
+    [InlineData("/_emulator/portals", """{"clientId":"a"}""")]
+    [InlineData("/_emulator/portals", """{"clientId":"a","clientSecret":"b","seed":"huge"}""")]
+    [InlineData("/_emulator/portals", """{"clientId":5,"clientSecret":"b"}""")]
+    [InlineData("/_emulator/tokens/expire", """{}""")]
+    public async Task Malformed_control_calls_answer_400_with_an_error(string path, string body)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await emulator.Control.Http.PostAsync(path, content);
+        Assert.Equal(400, (int)response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.False(string.IsNullOrEmpty((string?)answer!["error"]));
+    }
+
+    [Fact]
+    public async Task Malformed_faults_answer_400_and_unknown_portals_404()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        using var bad = await emulator.Control.Http.PostAsJsonAsync($"/_emulator/portals/{portal.MemberId}/faults", new { method = "profile", mode = "explode" });
+        Assert.Equal(400, (int)bad.StatusCode);
+        using var missing = await emulator.Control.Http.PostAsJsonAsync("/_emulator/portals/nope/faults", new { method = "profile", error = "X" });
+        Assert.Equal(404, (int)missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_rest_body_gets_a_bitrix24_error()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        using var content = new StringContent("{broken", System.Text.Encoding.UTF8, "application/json");
+        using var response = await emulator.Control.Http.PostAsync(portal.ClientEndpoint + "profile", content);
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("INVALID_REQUEST", (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using PortalEmulator;
+
+namespace TestSupport;
+
+public sealed record EmulatedUser(int Id, bool Admin, string AccessToken, string RefreshToken);
+
+public sealed record EmulatedPortal(string MemberId, string Domain, string ClientEndpoint, string OAuthServer, string ApplicationToken, IReadOnlyList<EmulatedUser> Users)
+{
+    public EmulatedUser Admin => Users.First(u => u.Admin);
+    public EmulatedUser Manager => Users.First(u => !u.Admin);
+}
+
+public sealed record LoggedRequest(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch);
+
+public sealed record OAuthRequest(string Path, string? GrantType, string? ClientId, int Status, string? Error);
+
+/// <summary>The emulator's control API over real HTTP, as tests, the demo and acceptance runs use it.</summary>
+public sealed class EmulatorControl(Uri baseAddress) : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public HttpClient Http { get; } = new() { BaseAddress = baseAddress };
+
+    public Uri BaseAddress { get; } = baseAddress;
+
+    public async Task<EmulatedPortal> CreatePortalAsync(string clientId = "app.test", string clientSecret = "test-secret", string seed = "demo", object? extra = null)
+    {
+        var body = JsonSerializer.SerializeToNode(new { clientId, clientSecret, seed })!.AsObject();
+        if (extra is not null)
+        {
+            foreach (var (key, value) in JsonSerializer.SerializeToNode(extra, Json)!.AsObject())
+            {
+                body[key] = value?.DeepClone();
+            }
+        }
+
+        var response = await Http.PostAsJsonAsync("/_emulator/portals", body);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<EmulatedPortal>(Json))!;
+    }
+
+    public async Task<JsonObject> PostAsync(string path, object body)
+    {
+        var response = await Http.PostAsJsonAsync(path, body, Json);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{path} answered {(int)response.StatusCode}: {text}");
+        }
+
+        return text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject();
+    }
+
+    public async Task<EmulatedUser> IssueTokensAsync(EmulatedPortal portal, int userId)
+    {
+        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/users/{userId}/tokens", new { });
+        return new EmulatedUser(userId, portal.Users.First(u => u.Id == userId).Admin, (string)answer["accessToken"]!, (string)answer["refreshToken"]!);
+    }
+
+    public Task ExpireAsync(string accessToken) => PostAsync("/_emulator/tokens/expire", new { accessToken });
+
+    public Task FaultAsync(EmulatedPortal portal, object fault) => PostAsync($"/_emulator/portals/{portal.MemberId}/faults", fault);
+
+    public Task SetLimitsAsync(EmulatedPortal portal, double drainPerSecond, double capacity) =>
+        PostAsync($"/_emulator/portals/{portal.MemberId}/limits", new { drainPerSecond, capacity });
+
+    public Task UpdateAppAsync(EmulatedPortal portal, object settings) => PostAsync($"/_emulator/portals/{portal.MemberId}/app", settings);
+
+    public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
+        (int)(await PostAsync($"/_emulator/portals/{portal.MemberId}/calllists", new { entityType, entityIds, webFormId }))["id"]!;
+
+    public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null)
+    {
+        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById });
+        return ((int)answer["firstId"]!, (int)answer["lastId"]!);
+    }
+
+    public async Task<JsonObject> GetPortalAsync(EmulatedPortal portal) =>
+        JsonNode.Parse(await Http.GetStringAsync($"/_emulator/portals/{portal.MemberId}"))!.AsObject();
+
+    public async Task<IReadOnlyList<LoggedRequest>> RequestsAsync(EmulatedPortal portal) =>
+        (await Http.GetFromJsonAsync<List<LoggedRequest>>($"/_emulator/portals/{portal.MemberId}/requests", Json))!;
+
+    public async Task<IReadOnlyList<OAuthRequest>> OAuthRequestsAsync() =>
+        (await Http.GetFromJsonAsync<List<OAuthRequest>>("/_emulator/oauth/requests", Json))!;
+
+    public void Dispose() => Http.Dispose();
+}
+
+/// <summary>A portal emulator on a free loopback port for one test class (xunit class fixture).</summary>
+public class EmulatorFixture : Xunit.IAsyncLifetime
+{
+    WebApplication? _app;
+
+    public EmulatorControl Control { get; private set; } = null!;
+
+    public Emulator Emulator => _app!.Emulator();
+
+    /// <summary>Generous limits so tests that are not about limits never meet them.</summary>
+    protected virtual void Configure(EmulatorOptions options)
+    {
+        options.DrainPerSecond = 1000;
+        options.BucketCapacity = 1000;
+    }
+
+    public async Task InitializeAsync()
+    {
+        _app = await EmulatorApp.StartAsync(Configure);
+        Control = new EmulatorControl(new Uri(_app.Urls.First()));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Control?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Raw REST calls to an emulated portal, for conformance tests that check the wire.</summary>
+public static class PortalRest
+{
+    static readonly HttpClient Client = new(new SocketsHttpHandler { AllowAutoRedirect = false });
+
+    public static async Task<(int Status, JsonObject Body)> CallAsync(EmulatedPortal portal, string? token, string method, object? parameters = null)
+    {
+        var body = parameters is null ? [] : JsonSerializer.SerializeToNode(parameters)!.AsObject();
+        if (token is not null)
+        {
+            body["auth"] = token;
+        }
+
+        using var response = await Client.PostAsJsonAsync(portal.ClientEndpoint + method, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject());
+    }
+
+    public static async Task<(int Status, JsonObject Body)> FormAsync(string url, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        using var response = await Client.PostAsync(url, new FormUrlEncodedContent(fields));
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject());
+    }
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => await Client.SendAsync(request);
+}
