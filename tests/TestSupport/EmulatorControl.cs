@@ -85,6 +85,22 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public async Task<IReadOnlyList<LoggedRequest>> RequestsAsync(EmulatedPortal portal) =>
         (await Http.GetFromJsonAsync<List<LoggedRequest>>($"/_emulator/portals/{portal.MemberId}/requests", Json))!;
 
+    /// <summary>The portal logs a call when it ends; a call the client abandoned ends a moment later.</summary>
+    public async Task<IReadOnlyList<LoggedRequest>> WaitForRequestsAsync(EmulatedPortal portal, Func<IReadOnlyList<LoggedRequest>, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var log = await RequestsAsync(portal);
+            if (done(log) || DateTime.UtcNow > deadline)
+            {
+                return log;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<IReadOnlyList<OAuthRequest>> OAuthRequestsAsync() =>
         (await Http.GetFromJsonAsync<List<OAuthRequest>>("/_emulator/oauth/requests", Json))!;
 

@@ -38,6 +38,7 @@ public sealed class Bitrix24Options
 /// <summary>Per-portal token bucket, matched to Bitrix24's leaky bucket (burst 50, 2 requests a second).</summary>
 public sealed class RateLimitOptions
 {
+    /// <summary>The portal's bucket size; the app bursts one request less, to leave room for network jitter.</summary>
     public int BurstLimit { get; set; } = 50;
     public double RequestsPerSecond { get; set; } = 2;
     public int QueueLimit { get; set; } = 10_000;

@@ -96,9 +96,11 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
 
     sealed class PortalThrottle(RateLimitOptions options)
     {
+        // One request below the portal's bucket: requests arrive a little bunched up by the network,
+        // and without this headroom that jitter alone tips a full portal bucket into QUERY_LIMIT_EXCEEDED.
         public readonly TokenBucketRateLimiter Bucket = new(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = options.BurstLimit,
+            TokenLimit = Math.Max(1, options.BurstLimit - 1),
             TokensPerPeriod = 1,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1 / options.RequestsPerSecond),
             QueueLimit = options.QueueLimit,

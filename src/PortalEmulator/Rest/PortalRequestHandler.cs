@@ -98,6 +98,11 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
             logger.LogError(e, "Portal {Domain}: {Method} failed", hostDomain, method);
             await WriteErrorAsync(context, portal, method, logged, null, new RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"));
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller gave up while the portal was still working: nginx logs this as 499.
+            Log(portal, new RequestLogEntry(method, logged, null, 499, "CLIENT_CLOSED_REQUEST", false));
+        }
         catch (ConnectionDropped)
         {
             Log(portal, new RequestLogEntry(method, logged, null, 0, "CONNECTION_DROPPED", false));

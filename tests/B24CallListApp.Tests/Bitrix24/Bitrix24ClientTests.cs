@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using TestSupport;
+
+namespace B24CallListApp.Tests.Bitrix24;
+
+public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
+{
+    EmulatorControl Control => emulator.Control;
+
+    [Fact]
+    public async Task Hundred_concurrent_calls_on_an_expired_token_cause_one_refresh()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Manager);
+        await Control.ExpireAsync(portal.Manager.AccessToken);
+        var refreshesBefore = (await Control.OAuthRequestsAsync()).Count(r => r.GrantType == "refresh_token");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => harness.Client.CallAsync(account, "profile", null)));
+
+        Assert.All(results, r => Assert.Equal("2", r.Result.GetProperty("ID").GetString()));
+        var refreshes = (await Control.OAuthRequestsAsync()).Count(r => r.GrantType == "refresh_token") - refreshesBefore;
+        Assert.Equal(1, refreshes);
+        var stored = harness.Store.Peek(account.Key)!;
+        Assert.NotEqual(portal.Manager.AccessToken, stored.AccessToken);
+        Assert.NotEqual(portal.Manager.RefreshToken, stored.RefreshToken);
+    }
+
+    [Fact]
+    public async Task The_used_refresh_token_is_rejected_by_the_portal_but_never_by_the_client()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        await Control.ExpireAsync(portal.Admin.AccessToken);
+        await harness.Client.CallAsync(account, "profile", null);
+
+        var (status, body) = await PortalRest.FormAsync(portal.OAuthServer + "oauth/token/", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = "app.test",
+            ["client_secret"] = "test-secret",
+            ["refresh_token"] = portal.Admin.RefreshToken,
+        });
+        Assert.Equal((400, "invalid_grant"), (status, (string)body["error"]!));
+
+        // The second expiry refreshes with the rotated token the store holds.
+        await Control.ExpireAsync(harness.Store.Peek(account.Key)!.AccessToken);
+        var result = await harness.Client.CallAsync(account, "profile", null);
+        Assert.True(result.Result.GetProperty("ADMIN").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_refresh_that_lost_to_another_instance_takes_the_winners_pair()
+    {
+        await using var first = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = first.Account(portal, portal.Admin);
+        await Control.ExpireAsync(portal.Admin.AccessToken);
+
+        // Another instance already refreshed and stored the new pair; this one still holds the old one.
+        var winner = await Control.IssueTokensAsync(portal, portal.Admin.Id);
+        var stale = first.Store.Peek(account.Key)!;
+        await PortalRest.FormAsync(portal.OAuthServer + "oauth/token/", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token", ["client_id"] = "app.test", ["client_secret"] = "test-secret", ["refresh_token"] = stale.RefreshToken,
+        });
+        var tokens = first.Get<AccountTokens>();
+        first.Store.Put(account.Key, new AuthToken(winner.AccessToken, winner.RefreshToken, DateTimeOffset.UtcNow.AddHours(1)));
+
+        var token = await tokens.RefreshAsync(account, stale, CancellationToken.None);
+        Assert.Equal(winner.AccessToken, token.AccessToken);
+    }
+
+    [Fact]
+    public async Task A_burst_of_four_buckets_stays_under_the_limit_and_does_not_slow_another_portal()
+    {
+        await using var harness = new ClientHarness(Control, new()
+        {
+            ["Bitrix24:RateLimit:BurstLimit"] = "10",
+            ["Bitrix24:RateLimit:RequestsPerSecond"] = "20",
+        });
+        var busy = await Control.CreatePortalAsync();
+        var quiet = await Control.CreatePortalAsync();
+        await Control.SetLimitsAsync(busy, drainPerSecond: 20, capacity: 10);
+        var busyAccount = harness.Account(busy, busy.Admin);
+        var quietAccount = harness.Account(quiet, quiet.Admin);
+
+        var stopwatch = Stopwatch.StartNew();
+        var burst = Task.WhenAll(Enumerable.Range(0, 40).Select(_ => harness.Client.CallAsync(busyAccount, "profile", null)));
+        await Task.Delay(100);
+        var quietWatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => harness.Client.CallAsync(quietAccount, "profile", null)));
+        var quietTime = quietWatch.Elapsed;
+        await burst;
+        var burstTime = stopwatch.Elapsed;
+
+        var log = await Control.RequestsAsync(busy);
+        Assert.DoesNotContain(log, r => r.Status == 503);
+        Assert.Equal(40, log.Count(r => r.Method == "profile" && r.Status == 200));
+        // Ideal: 10 at once, then 30 more at 20 a second = 1.5 s.
+        Assert.InRange(burstTime.TotalSeconds, 1.3, 4.0);
+        Assert.True(quietTime < TimeSpan.FromSeconds(1), $"the quiet portal waited {quietTime}");
+    }
+
+    [Fact]
+    public async Task Query_limit_exceeded_makes_reads_back_off_and_retry_but_never_repeats_a_create()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+
+        await Control.FaultAsync(portal, new { method = "crm.calllist.list", count = 2, status = 503, error = "QUERY_LIMIT_EXCEEDED", errorDescription = "Too many requests" });
+        var lists = await harness.Client.CallAsync(account, "crm.calllist.list", null);
+        Assert.Equal(3, lists.Result.GetArrayLength());
+
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", count = 1, status = 503, error = "QUERY_LIMIT_EXCEEDED" });
+        await Assert.ThrowsAsync<Bitrix24RateLimitException>(() =>
+            harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1, 2 } }));
+
+        var log = await Control.RequestsAsync(portal);
+        Assert.Equal(3, log.Count(r => r.Method == "crm.calllist.list"));
+        Assert.Single(log, r => r.Method == "crm.calllist.add");
+        Assert.Equal(3, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+    }
+
+    [Theory]
+    [InlineData("crm.calllist.get", true)]
+    [InlineData("crm.calllist.update", true)]
+    [InlineData("crm.calllist.add", false)]
+    public async Task Server_errors_are_retried_only_where_repeating_is_safe(string method, bool repeats)
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        await Control.FaultAsync(portal, new { method, count = 2, status = 500, error = "INTERNAL_SERVER_ERROR" });
+
+        object parameters = method switch
+        {
+            "crm.calllist.get" => new { ID = 1 },
+            "crm.calllist.update" => new { LIST_ID = 1, ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1, 2 }, WEBFORM_ID = 3 },
+            _ => new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1, 2 } },
+        };
+        if (repeats)
+        {
+            await harness.Client.CallAsync(account, method, parameters);
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<Bitrix24ApiException>(() => harness.Client.CallAsync(account, method, parameters));
+            Assert.Equal("INTERNAL_SERVER_ERROR", error.Code);
+        }
+
+        var calls = (await Control.RequestsAsync(portal)).Count(r => r.Method == method);
+        Assert.Equal(repeats ? 3 : 1, calls);
+    }
+
+    [Fact]
+    public async Task Drops_and_hangs_are_retried_for_reads_and_reported_as_distinct_errors_for_creates()
+    {
+        await using var harness = new ClientHarness(Control, new() { ["Bitrix24:RequestTimeout"] = "00:00:00.500" });
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+
+        await Control.FaultAsync(portal, new { method = "crm.calllist.get", mode = "drop" });
+        await Control.FaultAsync(portal, new { method = "crm.calllist.statuslist", mode = "hang", delayMs = 5000 });
+        await harness.Client.CallAsync(account, "crm.calllist.get", new { ID = 1 });
+        await harness.Client.CallAsync(account, "crm.calllist.statuslist", null);
+
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", mode = "drop" });
+        await Assert.ThrowsAsync<Bitrix24ConnectionException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", mode = "hang", delayMs = 5000 });
+        await Assert.ThrowsAsync<Bitrix24TimeoutException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+
+        var log = await Control.WaitForRequestsAsync(portal, l => l.Count(r => r.Method == "crm.calllist.add") >= 2);
+        Assert.Equal(2, log.Count(r => r.Method == "crm.calllist.get"));
+        Assert.Equal(2, log.Count(r => r.Method == "crm.calllist.add"));
+        Assert.Equal(0, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count(l => (int)l!["id"]! > 3));
+    }
+
+    [Fact]
+    public async Task Reading_5000_call_list_items_costs_at_most_3_requests()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync(seed: "empty");
+        var (firstId, lastId) = await Control.AddContactsAsync(portal, 5000, assignedById: 1);
+        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(firstId, 5000));
+        var account = harness.Account(portal, portal.Admin);
+
+        var rows = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError);
+
+        Assert.Equal(Enumerable.Range(firstId, 5000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Select(r => r.GetProperty("ID").GetString()));
+        var requests = (await Control.RequestsAsync(portal)).Count(r => !r.InBatch);
+        Assert.InRange(requests, 1, 3);
+        Assert.Equal(lastId, firstId + 4999);
+    }
+
+    [Fact]
+    public async Task Reading_5000_contacts_uses_total_and_batches()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync(seed: "empty");
+        await Control.AddContactsAsync(portal, 5000);
+        var account = harness.Account(portal, portal.Admin);
+
+        var rows = await harness.Client.ReadAllAsync(account, "crm.contact.list", new JsonObject { ["select"] = new JsonArray("ID") }, Bitrix24Paging.TotalAndNext);
+
+        Assert.Equal(5000, rows.Select(r => r.GetProperty("ID").GetString()).Distinct().Count());
+        Assert.InRange((await Control.RequestsAsync(portal)).Count(r => !r.InBatch), 1, 3);
+    }
+
+    [Fact]
+    public async Task A_user_reading_a_list_with_hidden_participants_gets_every_visible_one()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Manager);
+
+        var rows = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = 3 }, Bitrix24Paging.UntilAccessError);
+
+        // List 3 holds contacts 100..174; the manager reads those with id % 3 == 1.
+        var expected = Enumerable.Range(100, 75).Where(id => id % 3 == 1).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(expected, rows.Select(r => r.GetProperty("ID").GetString()));
+
+        var lists = await harness.Client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage);
+        Assert.Equal(3, lists.Count);
+    }
+
+    [Fact]
+    public async Task Batch_reports_each_commands_error_and_splits_past_50()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        var commands = Enumerable.Range(1, 120).Select(i => new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = i % 4 })).ToList();
+
+        var results = await harness.Client.BatchAsync(account, commands);
+
+        Assert.Equal(120, results.Count);
+        Assert.All(results.Where((_, i) => (i + 1) % 4 == 0), r => Assert.Equal("LIST_ID_ERROR", r.Error!.Code));
+        Assert.All(results.Where((_, i) => (i + 1) % 4 != 0), r => Assert.Null(r.Error));
+        Assert.Equal(3, (await Control.RequestsAsync(portal)).Count(r => r.Method == "batch"));
+    }
+
+    [Fact]
+    public async Task Dead_refresh_token_deleted_app_and_payment_are_distinct_errors()
+    {
+        await using var harness = new ClientHarness(Control);
+
+        var dead = await Control.CreatePortalAsync();
+        var deadAccount = harness.Account(dead, dead.Admin);
+        await PortalRest.FormAsync(dead.OAuthServer + "oauth/token/", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token", ["client_id"] = "app.test", ["client_secret"] = "test-secret", ["refresh_token"] = dead.Admin.RefreshToken,
+        });
+        await Control.ExpireAsync(dead.Admin.AccessToken);
+        await Assert.ThrowsAsync<Bitrix24ReinstallRequiredException>(() => harness.Client.CallAsync(deadAccount, "profile", null));
+
+        var deleted = await Control.CreatePortalAsync();
+        var deletedAccount = harness.Account(deleted, deleted.Admin);
+        await Control.ExpireAsync(deleted.Admin.AccessToken);
+        await Control.UpdateAppAsync(deleted, new { deleted = true });
+        await Assert.ThrowsAsync<Bitrix24AppDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
+
+        var unpaid = await Control.CreatePortalAsync();
+        var unpaidAccount = harness.Account(unpaid, unpaid.Admin);
+        await Control.ExpireAsync(unpaid.Admin.AccessToken);
+        await Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+        await Assert.ThrowsAsync<Bitrix24PaymentRequiredException>(() => harness.Client.CallAsync(unpaidAccount, "profile", null));
+
+        await using var misconfigured = new ClientHarness(Control, new() { ["Bitrix24:ClientSecret"] = "wrong" });
+        var portal = await Control.CreatePortalAsync();
+        var account = misconfigured.Account(portal, portal.Admin);
+        await Control.ExpireAsync(portal.Admin.AccessToken);
+        await Assert.ThrowsAsync<Bitrix24InvalidClientException>(() => misconfigured.Client.CallAsync(account, "profile", null));
+        // The failed refresh left the stored pair alone.
+        Assert.Equal(portal.Admin.RefreshToken, misconfigured.Store.Peek(account.Key)!.RefreshToken);
+    }
+
+    [Fact]
+    public async Task Portal_errors_become_typed_exceptions()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Manager);
+
+        var denied = await Assert.ThrowsAsync<Bitrix24AccessDeniedException>(() => harness.Client.CallAsync(account, "placement.bind", new { PLACEMENT = "CRM_CONTACT_LIST_MENU", HANDLER = "https://x.example/" }));
+        Assert.Equal("ACCESS_DENIED", denied.Code);
+        var listError = await Assert.ThrowsAsync<Bitrix24ApiException>(() => harness.Client.CallAsync(account, "crm.calllist.get", new { ID = 999 }));
+        Assert.Equal(("LIST_ID_ERROR", 400), (listError.Code, listError.HttpStatus));
+
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "<html><body>502 Bad Gateway</body></html>", status = 502 });
+        var html = await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+        Assert.Equal(502, html.HttpStatus);
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "", status = 200 });
+        await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "{\"result\":", status = 200 });
+        await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+
+        await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 500 });
+        var limited = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
+        Assert.True(limited.ResetAt > DateTimeOffset.UtcNow);
+        var before = (await Control.RequestsAsync(portal)).Count;
+        // Blocked locally until the reset: the portal is not asked again.
+        await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
+        Assert.Equal(before, (await Control.RequestsAsync(portal)).Count);
+
+        var moved = await Control.CreatePortalAsync();
+        var movedAccount = harness.Account(moved, moved.Admin);
+        var newDomain = (string)(await Control.PostAsync($"/_emulator/portals/{moved.MemberId}/move", new { }))["domain"]!;
+        var movedError = await Assert.ThrowsAsync<Bitrix24PortalMovedException>(() => harness.Client.CallAsync(movedAccount, "profile", null));
+        Assert.Equal(newDomain, movedError.NewDomain);
+
+        await Control.PostAsync($"/_emulator/portals/{moved.MemberId}/delete", new { });
+        var gone = await Assert.ThrowsAsync<Bitrix24PortalDeletedException>(() => harness.Client.CallAsync(movedAccount with { ClientEndpoint = new Uri($"http://{newDomain}/rest/") }, "profile", null));
+        Assert.Equal("PORTAL_DELETED", gone.Code);
+    }
+
+    [Fact]
+    public void Batch_commands_are_encoded_as_php_queries()
+    {
+        var query = Bitrix24Query.Encode(JsonNode.Parse("""{"FILTER":{">=ID":5,"%NAME":"a b"},"SELECT":["ID","NAME"],"start":50}""")!.AsObject());
+        Assert.Equal("FILTER%5B%3E%3DID%5D=5&FILTER%5B%25NAME%5D=a%20b&SELECT%5B0%5D=ID&SELECT%5B1%5D=NAME&start=50", query);
+        Assert.Equal("", Bitrix24Query.Encode(null));
+        Assert.Contains("1", JsonSerializer.Serialize(1), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using PortalEmulator;
+using TestSupport;
+
+// Figures for the README: requests and time to read call lists, refreshes per expiry, and
+// throughput under a portal's rate limit. Runs against the portal emulator over loopback HTTP.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+await using var emulatorApp = await EmulatorApp.StartAsync(o => { o.DrainPerSecond = 1000; o.BucketCapacity = 1000; });
+using var control = new EmulatorControl(new Uri(emulatorApp.Urls.First()));
+
+Console.WriteLine("## Reading call-list items (crm.calllist.items.get)");
+Console.WriteLine("| items | helper: requests | helper: ms | page by page: requests | page by page: ms | page by page at 2/s after a 50 burst: s (computed) |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+foreach (var n in new[] { 50, 500, 5000 })
+{
+    var portal = await control.CreatePortalAsync(seed: "empty");
+    var (first, _) = await control.AddContactsAsync(portal, n, assignedById: 1);
+    var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, n));
+    await using var harness = new ClientHarness(control);
+    var account = harness.Account(portal, portal.Admin);
+    var parameters = new JsonObject { ["LIST_ID"] = listId };
+
+    var before = (await control.RequestsAsync(portal)).Count(r => !r.InBatch);
+    var watch = Stopwatch.StartNew();
+    var rows = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", parameters, Bitrix24Paging.UntilAccessError);
+    var helperMs = watch.ElapsedMilliseconds;
+    var helperRequests = (await control.RequestsAsync(portal)).Count(r => !r.InBatch) - before;
+    Check(rows.Count == n, $"helper read {rows.Count} of {n}");
+
+    before = (await control.RequestsAsync(portal)).Count(r => !r.InBatch);
+    watch.Restart();
+    var read = 0;
+    for (var start = 0; ; start += 50)
+    {
+        parameters["start"] = start;
+        try
+        {
+            read += (await harness.Client.CallAsync(account, "crm.calllist.items.get", parameters, repeatable: true)).Result.GetArrayLength();
+        }
+        catch (Bitrix24AccessDeniedException)
+        {
+            break;
+        }
+    }
+
+    var naiveMs = watch.ElapsedMilliseconds;
+    var naiveRequests = (await control.RequestsAsync(portal)).Count(r => !r.InBatch) - before;
+    Check(read == n, $"page by page read {read} of {n}");
+    Console.WriteLine($"| {n} | {helperRequests} | {helperMs} | {naiveRequests} | {naiveMs} | {Math.Max(0, naiveRequests - 49) / 2.0:F1} |");
+}
+
+Console.WriteLine();
+Console.WriteLine("## Token refreshes per expiry");
+Console.WriteLine("| concurrent callers | refreshes | all calls succeeded |");
+Console.WriteLine("|---:|---:|---|");
+foreach (var callers in new[] { 1, 10, 100 })
+{
+    var portal = await control.CreatePortalAsync();
+    await using var harness = new ClientHarness(control);
+    var account = harness.Account(portal, portal.Admin);
+    await control.ExpireAsync(portal.Admin.AccessToken);
+    var before = (await control.OAuthRequestsAsync()).Count(r => r.GrantType == "refresh_token");
+    var results = await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => harness.Client.CallAsync(account, "profile", null)));
+    var refreshes = (await control.OAuthRequestsAsync()).Count(r => r.GrantType == "refresh_token") - before;
+    Console.WriteLine($"| {callers} | {refreshes} | {results.Length == callers} |");
+}
+
+Console.WriteLine();
+Console.WriteLine("## Throughput under a portal's limit (bucket 10, 20 requests/s drain)");
+{
+    const int calls = 200;
+    var portal = await control.CreatePortalAsync();
+    await control.SetLimitsAsync(portal, drainPerSecond: 20, capacity: 10);
+    await using var harness = new ClientHarness(control, new()
+    {
+        ["Bitrix24:RateLimit:BurstLimit"] = "10",
+        ["Bitrix24:RateLimit:RequestsPerSecond"] = "20",
+    });
+    var account = harness.Account(portal, portal.Admin);
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, calls).Select(_ => harness.Client.CallAsync(account, "profile", null)));
+    var seconds = watch.Elapsed.TotalSeconds;
+    var rejected = (await control.RequestsAsync(portal)).Count(r => r.Status == 503);
+    // After the first burst the portal accepts 20 a second: the ideal time is (calls - burst) / rate.
+    var ideal = (calls - 10) / 20.0;
+    Console.WriteLine($"{calls} calls in {seconds:F2} s (ideal {ideal:F2} s): {ideal / seconds:P0} of the limit, {rejected} answered QUERY_LIMIT_EXCEEDED");
+}
+
+static void Check(bool condition, string message)
+{
+    if (!condition)
+    {
+        throw new InvalidOperationException(message);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using B24CallListApp.Bitrix24;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace TestSupport;
+
+/// <summary>A token store that keeps pairs in memory, with the same compare-and-swap contract as the database one.</summary>
+public sealed class MemoryTokenStore : IBitrix24TokenStore
+{
+    readonly ConcurrentDictionary<AccountKey, AuthToken> _tokens = new();
+
+    public void Put(AccountKey account, AuthToken token) => _tokens[account] = token;
+
+    public AuthToken? Peek(AccountKey account) => _tokens.GetValueOrDefault(account);
+
+    public Task<AuthToken?> GetAsync(AccountKey account, CancellationToken ct) => Task.FromResult(_tokens.GetValueOrDefault(account));
+
+    public Task<bool> TryReplaceAsync(AccountKey account, AuthToken previous, AuthToken next, CancellationToken ct) =>
+        Task.FromResult(_tokens.TryUpdate(account, next, previous));
+}
+
+/// <summary>The app's Bitrix24 client, wired the way the app wires it, pointed at the emulator.</summary>
+public sealed class ClientHarness : IAsyncDisposable
+{
+    readonly ServiceProvider _services;
+
+    public ClientHarness(EmulatorControl control, Dictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Bitrix24:ClientId"] = "app.test",
+            ["Bitrix24:ClientSecret"] = "test-secret",
+            ["Bitrix24:OAuthServers:0"] = control.BaseAddress.ToString(),
+            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
+            ["Bitrix24:RateLimit:BurstLimit"] = "1000",
+            ["Bitrix24:RateLimit:RequestsPerSecond"] = "1000",
+            ["Bitrix24:RetryBaseDelay"] = "00:00:00.050",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment());
+        services.AddSingleton<IBitrix24TokenStore>(Store);
+        services.AddBitrix24(configuration);
+        _services = services.BuildServiceProvider(validateScopes: true);
+        Client = _services.GetRequiredService<Bitrix24Client>();
+    }
+
+    public MemoryTokenStore Store { get; } = new();
+
+    public Bitrix24Client Client { get; }
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public Bitrix24Account Account(EmulatedPortal portal, EmulatedUser user)
+    {
+        var key = new AccountKey(portal.MemberId, user.Id);
+        Store.Put(key, new AuthToken(user.AccessToken, user.RefreshToken, DateTimeOffset.UtcNow.AddHours(1)));
+        return new Bitrix24Account(key, new Uri(portal.ClientEndpoint), new Uri(portal.OAuthServer));
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+
+    sealed class TestEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Testing";
+        public string ApplicationName { get; set; } = "B24CallListApp.Tests";
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
+    }
+}
