@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace B24CallListApp.Data;
+
+public enum PortalStatus
+{
+    Installing,
+    Active,
+    Uninstalled,
+    ReinstallRequired,
+    PaymentRequired,
+    AppDeleted,
+}
+
+/// <summary>One Bitrix24 portal the app is installed in, known by its member_id.</summary>
+public sealed class PortalRecord
+{
+    public int Id { get; set; }
+    public required string MemberId { get; set; }
+    public required string Domain { get; set; }
+    public required string ClientEndpoint { get; set; }
+    public required string OAuthServer { get; set; }
+
+    /// <summary>The application_token events carry, encrypted with Data Protection.</summary>
+    public string? ProtectedApplicationToken { get; set; }
+
+    public string Scope { get; set; } = "";
+    public PortalStatus Status { get; set; }
+    public string Language { get; set; } = "en";
+    public DateTimeOffset InstalledAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<AccountRecord> Accounts { get; set; } = [];
+}
+
+/// <summary>One user of a portal who used the app: their token pair, encrypted.</summary>
+public sealed class AccountRecord
+{
+    public int Id { get; set; }
+    public int PortalId { get; set; }
+    public PortalRecord Portal { get; set; } = null!;
+    public long UserId { get; set; }
+    public bool Admin { get; set; }
+    public required string ProtectedAccessToken { get; set; }
+    public required string ProtectedRefreshToken { get; set; }
+
+    /// <summary>SHA-256 of the refresh token: what a compare-and-swap compares (ciphertexts differ each time).</summary>
+    public required string RefreshTokenHash { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataProtectionKeyContext
+{
+    public DbSet<PortalRecord> Portals => Set<PortalRecord>();
+    public DbSet<AccountRecord> Accounts => Set<AccountRecord>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PortalRecord>(portal =>
+        {
+            portal.HasIndex(p => p.MemberId).IsUnique();
+            portal.Property(p => p.MemberId).HasMaxLength(64);
+            portal.Property(p => p.Domain).HasMaxLength(255);
+            portal.Property(p => p.Status).HasConversion<string>().HasMaxLength(32);
+            portal.HasMany(p => p.Accounts).WithOne(a => a.Portal).HasForeignKey(a => a.PortalId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<AccountRecord>(account =>
+        {
+            account.HasIndex(a => new { a.PortalId, a.UserId }).IsUnique();
+            account.Property(a => a.RefreshTokenHash).HasMaxLength(64);
+        });
+    }
+}

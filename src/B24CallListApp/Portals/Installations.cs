@@ -1,0 +1,120 @@
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace B24CallListApp.Portals;
+
+/// <summary>Stores what a verified install, update or open told us: the portal and the user's token pair.</summary>
+public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, TimeProvider time)
+{
+    public async Task<PortalRecord?> FindAsync(string memberId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Portals.AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId, ct);
+    }
+
+    /// <summary>Creates or updates the portal (keyed by member_id) and the account; idempotent.</summary>
+    public async Task<PortalRecord> SaveAsync(VerifiedPortal verified, AuthToken token, string? applicationToken, bool? admin, PortalStatus? status, string? language, CancellationToken ct)
+    {
+        var info = verified.Info;
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var portal = await db.Portals.Include(p => p.Accounts.Where(a => a.UserId == info.UserId)).SingleOrDefaultAsync(p => p.MemberId == info.MemberId, ct);
+        if (portal is null)
+        {
+            portal = new PortalRecord
+            {
+                MemberId = info.MemberId,
+                Domain = info.Domain,
+                ClientEndpoint = info.ClientEndpoint.ToString(),
+                OAuthServer = verified.OAuthServer.ToString(),
+                InstalledAt = now,
+            };
+            db.Portals.Add(portal);
+        }
+
+        portal.Domain = info.Domain;
+        portal.ClientEndpoint = info.ClientEndpoint.ToString();
+        portal.OAuthServer = verified.OAuthServer.ToString();
+        portal.Scope = info.Scope;
+        portal.UpdatedAt = now;
+        portal.Language = language is { Length: > 0 and <= 8 } ? language : portal.Language;
+        portal.Status = status ?? portal.Status;
+        if (!string.IsNullOrEmpty(applicationToken))
+        {
+            portal.ProtectedApplicationToken = protector.Protect(applicationToken);
+        }
+
+        var account = portal.Accounts.SingleOrDefault();
+        if (account is null)
+        {
+            account = new AccountRecord { UserId = info.UserId, ProtectedAccessToken = "", ProtectedRefreshToken = "", RefreshTokenHash = "" };
+            portal.Accounts.Add(account);
+        }
+
+        account.ProtectedAccessToken = protector.Protect(token.AccessToken);
+        account.ProtectedRefreshToken = protector.Protect(token.RefreshToken);
+        account.RefreshTokenHash = TokenProtector.Hash(token.RefreshToken);
+        account.ExpiresAt = token.ExpiresAt;
+        account.Admin = admin ?? account.Admin;
+        account.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return portal;
+    }
+
+    public async Task SetAdminAsync(string memberId, long userId, bool admin, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Accounts.Where(a => a.Portal.MemberId == memberId && a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Admin, admin), ct);
+    }
+
+    public async Task SetStatusAsync(string memberId, PortalStatus status, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Portals.Where(p => p.MemberId == memberId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status).SetProperty(p => p.UpdatedAt, time.GetUtcNow()), ct);
+    }
+
+    /// <summary>A portal that moved keeps its member_id; only where it lives changes.</summary>
+    public async Task MoveAsync(string memberId, string newDomain, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var portal = await db.Portals.SingleOrDefaultAsync(p => p.MemberId == memberId, ct);
+        if (portal is null)
+        {
+            return;
+        }
+
+        var endpoint = new UriBuilder(portal.ClientEndpoint) { Host = newDomain.Split(':')[0], Port = newDomain.Contains(':', StringComparison.Ordinal) ? int.Parse(newDomain.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture) : -1 };
+        portal.Domain = newDomain;
+        portal.ClientEndpoint = endpoint.Uri.ToString();
+        portal.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>ONAPPUNINSTALL: with CLEAN the portal's data goes, otherwise its tokens go and it is marked uninstalled.</summary>
+    public async Task UninstallAsync(string memberId, bool clean, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Accounts.Where(a => a.Portal.MemberId == memberId).ExecuteDeleteAsync(ct);
+        if (clean)
+        {
+            await db.Portals.Where(p => p.MemberId == memberId).ExecuteDeleteAsync(ct);
+        }
+        else
+        {
+            await db.Portals.Where(p => p.MemberId == memberId).ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Status, PortalStatus.Uninstalled)
+                .SetProperty(p => p.ProtectedApplicationToken, (string?)null)
+                .SetProperty(p => p.UpdatedAt, time.GetUtcNow()), ct);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    public bool ApplicationTokenMatches(PortalRecord portal, string? applicationToken) =>
+        portal.ProtectedApplicationToken is { } stored && TokenProtector.FixedTimeEquals(protector.Unprotect(stored), applicationToken);
+
+    public static Bitrix24Account AccountOf(PortalRecord portal, long userId) =>
+        new(new AccountKey(portal.MemberId, userId), new Uri(portal.ClientEndpoint), new Uri(portal.OAuthServer));
+}
