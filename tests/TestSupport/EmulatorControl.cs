@@ -123,13 +123,13 @@ public class EmulatorFixture : Xunit.IAsyncLifetime
         options.BucketCapacity = 1000;
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _app = await EmulatorApp.StartAsync(Configure);
         Control = new EmulatorControl(new Uri(_app.Urls.First()));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Control?.Dispose();
         if (_app is not null)

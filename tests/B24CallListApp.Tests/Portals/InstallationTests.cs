@@ -1,0 +1,239 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using B24CallListApp.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TestSupport;
+
+namespace B24CallListApp.Tests.Portals;
+
+public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    async Task<PortalRecord?> StoredAsync(string memberId)
+    {
+        await using var db = await app.Factory.Services.GetRequiredService<IDbContextFactory<AppDb>>().CreateDbContextAsync();
+        return await db.Portals.Include(p => p.Accounts).AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
+    }
+
+    Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields) =>
+        app.Http.PostAsync(new Uri(app.AppUrl, path), new FormUrlEncodedContent(fields));
+
+    static Dictionary<string, string> OpenFields(EmulatedPortal portal, EmulatedUser user, string? serverEndpoint = null, string? memberId = null) => new()
+    {
+        ["AUTH_ID"] = user.AccessToken,
+        ["AUTH_EXPIRES"] = "3600",
+        ["REFRESH_ID"] = user.RefreshToken,
+        ["SERVER_ENDPOINT"] = serverEndpoint ?? portal.OAuthServer + "rest/",
+        ["member_id"] = memberId ?? portal.MemberId,
+        ["status"] = "L",
+        ["PLACEMENT"] = "DEFAULT",
+        ["PLACEMENT_OPTIONS"] = "{}",
+    };
+
+    [Fact]
+    public async Task Install_by_page_stores_the_portal_binds_placements_and_frames_only_for_that_portal()
+    {
+        var portal = await app.InstalledPortalAsync();
+
+        var stored = await StoredAsync(portal.MemberId);
+        Assert.NotNull(stored);
+        Assert.Equal(PortalStatus.Active, stored.Status);
+        Assert.Equal(portal.ClientEndpoint, stored.ClientEndpoint);
+        var admin = Assert.Single(stored.Accounts);
+        Assert.True(admin.Admin);
+
+        var state = await app.Control.GetPortalAsync(portal);
+        Assert.Equal(["CRM_CONTACT_LIST_MENU", "CRM_COMPANY_LIST_MENU"], state["placements"]!.AsArray().Select(p => (string)p!["placement"]!));
+
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2, lang = "ru" });
+        Assert.Equal(200, (int)open["status"]!);
+        Assert.Contains($"frame-ancestors http://{portal.Domain}", (string)open["contentSecurityPolicy"]!, StringComparison.Ordinal);
+        Assert.Contains("Maria Petrova", (string)open["body"]!, StringComparison.Ordinal);
+        Assert.Contains("Списки обзвона", (string)open["body"]!, StringComparison.Ordinal);
+        Assert.Equal(2, (await StoredAsync(portal.MemberId))!.Accounts.Count);
+    }
+
+    [Fact]
+    public async Task Reinstall_and_a_repeated_install_event_are_idempotent()
+    {
+        var portal = await app.InstalledPortalAsync();
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { });
+        var first = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        var second = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        Assert.Equal((200, 200), ((int)first["status"]!, (int)second["status"]!));
+
+        var stored = await StoredAsync(portal.MemberId);
+        Assert.Single(stored!.Accounts);
+        Assert.Equal(2, (await app.Control.GetPortalAsync(portal))["placements"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Install_by_event_alone_is_enough()
+    {
+        var portal = await app.Control.CreatePortalAsync(extra: new { eventHandlerUrl = app.AppUrl + "install" });
+        var answer = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        Assert.Equal(200, (int)answer["status"]!);
+        Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
+    }
+
+    [Fact]
+    public async Task Forged_installs_and_opens_are_refused_and_change_nothing()
+    {
+        var victim = await app.InstalledPortalAsync();
+        var attacker = await app.Control.CreatePortalAsync();
+        var before = await StoredAsync(victim.MemberId);
+
+        // The attacker's genuine token, but the victim's member_id and domain.
+        var forged = OpenFields(attacker, attacker.Admin, memberId: victim.MemberId);
+        var response = await PostFormAsync($"install?DOMAIN={victim.Domain}&LANG=en", forged);
+        Assert.Equal(403, (int)response.StatusCode);
+
+        // A made-up token.
+        var invented = OpenFields(victim, victim.Admin);
+        invented["AUTH_ID"] = "0123456789abcdef";
+        response = await PostFormAsync($"install?DOMAIN={victim.Domain}", invented);
+        Assert.Equal(403, (int)response.StatusCode);
+
+        // A genuine token with a domain that is not the portal's.
+        response = await PostFormAsync("install?DOMAIN=evil.example", OpenFields(victim, victim.Admin));
+        Assert.Equal(403, (int)response.StatusCode);
+
+        // An OAuth server we do not trust is never asked.
+        var oauthCalls = (await app.Control.OAuthRequestsAsync()).Count;
+        response = await PostFormAsync($"install?DOMAIN={victim.Domain}", OpenFields(victim, victim.Admin, serverEndpoint: "http://127.0.0.1:9/rest/"));
+        Assert.Equal(403, (int)response.StatusCode);
+        Assert.Equal(oauthCalls, (await app.Control.OAuthRequestsAsync()).Count);
+
+        // The same forgeries on the app page.
+        response = await PostFormAsync($"?DOMAIN={victim.Domain}", forged);
+        Assert.Equal(403, (int)response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        var after = await StoredAsync(victim.MemberId);
+        Assert.Equal(before!.UpdatedAt, after!.UpdatedAt);
+        Assert.Equal(before.Accounts.Select(a => a.RefreshTokenHash), after.Accounts.Select(a => a.RefreshTokenHash));
+        Assert.Null(await StoredAsync(attacker.MemberId));
+    }
+
+    [Fact]
+    public async Task Uninstall_needs_the_application_token_and_clean_deletes_everything()
+    {
+        var kept = await app.InstalledPortalAsync();
+        var wrong = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "guessed", clean = true });
+        Assert.Equal(401, (int)wrong["status"]!);
+        Assert.NotNull(await StoredAsync(kept.MemberId));
+
+        var soft = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = false });
+        Assert.Equal(200, (int)soft["status"]!);
+        var stored = await StoredAsync(kept.MemberId);
+        Assert.Equal(PortalStatus.Uninstalled, stored!.Status);
+        Assert.Empty(stored.Accounts);
+
+        var open = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/open", new { userId = 1 });
+        Assert.Equal(404, (int)open["status"]!);
+        Assert.Contains("data-message=\"Uninstalled\"", (string)open["body"]!, StringComparison.Ordinal);
+
+        var cleaned = await app.InstalledPortalAsync();
+        var clean = await app.Control.PostAsync($"/_emulator/portals/{cleaned.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        Assert.Equal(200, (int)clean["status"]!);
+        Assert.Null(await StoredAsync(cleaned.MemberId));
+
+        var unknown = await PostFormAsync("events", new() { ["event"] = "ONAPPUNINSTALL", ["auth[member_id]"] = "0000", ["auth[application_token]"] = "x" });
+        Assert.Equal(200, (int)unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Page_sessions_belong_to_one_portal_and_user_and_cannot_be_forged()
+    {
+        var a = await app.InstalledPortalAsync();
+        var b = await app.InstalledPortalAsync();
+        var sessionA = await SessionAsync(a, 2);
+        var sessionB = await SessionAsync(b, 1);
+
+        var me = await MeAsync(sessionA);
+        Assert.Equal(200, me.Status);
+        Assert.Equal((a.MemberId, 2L), ((string)me.Body!["memberId"]!, (long)me.Body["userId"]!));
+        Assert.Equal(b.MemberId, (string)(await MeAsync(sessionB)).Body!["memberId"]!);
+
+        var tampered = sessionA[..^4] + (sessionA[^4] == 'A' ? "B" : "A") + sessionA[^3..];
+        Assert.Equal(401, (await MeAsync(tampered)).Status);
+        Assert.Equal(401, (await MeAsync(null)).Status);
+        Assert.Equal(401, (await MeAsync("not-a-session")).Status);
+
+        // Lists come from the session's own portal, read with the session user's rights.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists"));
+        request.Headers.Add("X-B24-Session", sessionA);
+        using var response = await app.Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        var log = await app.Control.RequestsAsync(a);
+        Assert.Contains(log, r => r.Method == "crm.calllist.list" && r.UserId == 2);
+        Assert.DoesNotContain(await app.Control.RequestsAsync(b), r => r.Method == "crm.calllist.list" && r.UserId == 2);
+    }
+
+    async Task<string> SessionAsync(EmulatedPortal portal, int userId)
+    {
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId });
+        Assert.Equal(200, (int)open["status"]!);
+        var match = System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"");
+        return match.Groups[1].Value;
+    }
+
+    async Task<(int Status, JsonObject? Body)> MeAsync(string? session)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/me"));
+        if (session is not null)
+        {
+            request.Headers.Add("X-B24-Session", session);
+        }
+
+        using var response = await app.Http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadFromJsonAsync<JsonObject>());
+    }
+
+    [Theory]
+    [InlineData("application/json", "{\"AUTH_ID\":\"x\"}")]
+    [InlineData("application/x-www-form-urlencoded", "AUTH_ID=&member_id=")]
+    [InlineData("application/x-www-form-urlencoded", "PLACEMENT_OPTIONS=%7Bbroken&AUTH_ID=x&member_id=y")]
+    [InlineData("text/plain", "hello")]
+    public async Task Malformed_opens_and_installs_get_a_clear_4xx(string contentType, string body)
+    {
+        foreach (var path in new[] { "", "install", "events" })
+        {
+            using var content = new StringContent(body, Encoding.UTF8);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+            using var response = await app.Http.PostAsync(new Uri(app.AppUrl, path + "?DOMAIN=x&LANG=en"), content);
+            Assert.InRange((int)response.StatusCode, 400, 499);
+            Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task No_token_the_emulator_issued_is_stored_in_clear_text()
+    {
+        var portal = await app.InstalledPortalAsync();
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        var bytes = app.DatabaseBytes();
+        Assert.NotEmpty(bytes);
+        var text = Encoding.Latin1.GetString(bytes);
+
+        var secrets = new List<string> { portal.ApplicationToken };
+        foreach (var account in (await StoredAsync(portal.MemberId))!.Accounts)
+        {
+            var token = await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.IBitrix24TokenStore>().GetAsync(new(portal.MemberId, account.UserId), default);
+            secrets.Add(token!.AccessToken);
+            secrets.Add(token.RefreshToken);
+        }
+
+        Assert.All(secrets, s => Assert.DoesNotContain(s, text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Healthz_answers_when_the_database_does()
+    {
+        using var response = await app.Http.GetAsync(new Uri(app.AppUrl, "healthz"));
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+}
