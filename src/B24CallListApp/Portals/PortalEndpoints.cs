@@ -192,44 +192,44 @@ public static class PortalEndpoints
                 return await OnAppInstallAsync(form, verifier, installations, time, ct);
 
             case "ONAPPUPDATE":
-            {
-                var portal = memberId.Length == 0 ? null : await installations.FindAsync(memberId, ct);
-                if (portal is null)
                 {
-                    return EventAnswer(200, "unknown portal");
-                }
+                    var portal = memberId.Length == 0 ? null : await installations.FindAsync(memberId, ct);
+                    if (portal is null)
+                    {
+                        return EventAnswer(200, "unknown portal");
+                    }
 
-                var (verified, failure) = await verifier.VerifyAsync(form["auth[access_token]"], memberId, form["auth[domain]"], form["auth[server_endpoint]"], ct);
-                if (verified is null)
-                {
-                    return EventAnswer(401, failure.ToString()!);
-                }
+                    var (verified, failure) = await verifier.VerifyAsync(form["auth[access_token]"], memberId, form["auth[domain]"], form["auth[server_endpoint]"], ct);
+                    if (verified is null)
+                    {
+                        return EventAnswer(401, failure.ToString()!);
+                    }
 
-                var token = TokenFrom(form["auth[access_token]"]!, form["auth[refresh_token]"], form["auth[expires_in]"], time);
-                await installations.SaveAsync(verified, token, applicationToken, admin: null, PortalStatus.Active, form["data[LANGUAGE_ID]"], ct);
-                return EventAnswer(200, "updated");
-            }
+                    var token = TokenFrom(form["auth[access_token]"]!, form["auth[refresh_token]"], form["auth[expires_in]"], time);
+                    await installations.SaveAsync(verified, token, applicationToken, admin: null, PortalStatus.Active, form["data[LANGUAGE_ID]"], ct);
+                    return EventAnswer(200, "updated");
+                }
 
             case "ONAPPUNINSTALL":
-            {
-                var portal = memberId.Length == 0 ? null : await installations.FindAsync(memberId, ct);
-                if (portal is null)
                 {
-                    return EventAnswer(200, "unknown portal");
-                }
+                    var portal = memberId.Length == 0 ? null : await installations.FindAsync(memberId, ct);
+                    if (portal is null)
+                    {
+                        return EventAnswer(200, "unknown portal");
+                    }
 
-                // The stored application_token is the only proof an uninstall is genuine.
-                if (!installations.ApplicationTokenMatches(portal, applicationToken))
-                {
-                    logger.LogWarning("Refused ONAPPUNINSTALL for portal {MemberId}: application_token mismatch", memberId);
-                    return EventAnswer(401, "application_token mismatch");
-                }
+                    // The stored application_token is the only proof an uninstall is genuine.
+                    if (!installations.ApplicationTokenMatches(portal, applicationToken))
+                    {
+                        logger.LogWarning("Refused ONAPPUNINSTALL for portal {MemberId}: application_token mismatch", memberId);
+                        return EventAnswer(401, "application_token mismatch");
+                    }
 
-                var clean = form["data[CLEAN]"] == "1";
-                await installations.UninstallAsync(memberId, clean, ct);
-                logger.LogInformation("Uninstalled from portal {MemberId} (clean: {Clean})", memberId, clean);
-                return EventAnswer(200, "uninstalled");
-            }
+                    var clean = form["data[CLEAN]"] == "1";
+                    await installations.UninstallAsync(memberId, clean, ct);
+                    logger.LogInformation("Uninstalled from portal {MemberId} (clean: {Clean})", memberId, clean);
+                    return EventAnswer(200, "uninstalled");
+                }
 
             default:
                 return EventAnswer(400, "unknown event");

@@ -66,7 +66,10 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         var stale = first.Store.Peek(account.Key)!;
         await PortalRest.FormAsync(portal.OAuthServer + "oauth/token/", new Dictionary<string, string>
         {
-            ["grant_type"] = "refresh_token", ["client_id"] = "app.test", ["client_secret"] = "test-secret", ["refresh_token"] = stale.RefreshToken,
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = "app.test",
+            ["client_secret"] = "test-secret",
+            ["refresh_token"] = stale.RefreshToken,
         });
         var tokens = first.Get<AccountTokens>();
         first.Store.Put(account.Key, new AuthToken(winner.AccessToken, winner.RefreshToken, DateTimeOffset.UtcNow.AddHours(1)));
@@ -254,7 +257,10 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         var deadAccount = harness.Account(dead, dead.Admin);
         await PortalRest.FormAsync(dead.OAuthServer + "oauth/token/", new Dictionary<string, string>
         {
-            ["grant_type"] = "refresh_token", ["client_id"] = "app.test", ["client_secret"] = "test-secret", ["refresh_token"] = dead.Admin.RefreshToken,
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = "app.test",
+            ["client_secret"] = "test-secret",
+            ["refresh_token"] = dead.Admin.RefreshToken,
         });
         await Control.ExpireAsync(dead.Admin.AccessToken);
         await Assert.ThrowsAsync<Bitrix24ReinstallRequiredException>(() => harness.Client.CallAsync(deadAccount, "profile", null));
