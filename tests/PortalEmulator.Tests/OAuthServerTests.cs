@@ -6,21 +6,19 @@ namespace PortalEmulator.Tests;
 
 public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
 {
-    static Dictionary<string, string> Refresh(string refreshToken, string secret = "test-secret", string clientId = "app.test") => new()
+    static Dictionary<string, string> Refresh(string refreshToken, string clientId = "app.test") => new()
     {
         ["grant_type"] = "refresh_token",
         ["client_id"] = clientId,
-        ["client_secret"] = secret,
+        ["client_secret"] = "test-secret",
         ["refresh_token"] = refreshToken,
     };
-
-    string TokenUrl => emulator.Control.BaseAddress + "oauth/token/";
 
     [Fact]
     public async Task Refresh_by_form_post_rotates_the_pair_and_the_old_refresh_token_is_dead()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        var (status, body) = await PortalRest.FormAsync(TokenUrl, Refresh(portal.Admin.RefreshToken));
+        var (status, body) = await emulator.Control.RefreshAsync(portal.Admin.RefreshToken);
 
         Assert.Equal(200, status);
         Assert.NotEqual(portal.Admin.AccessToken, (string)body["access_token"]!);
@@ -34,7 +32,7 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
             Assert.NotNull(body[field]);
         }
 
-        var (again, error) = await PortalRest.FormAsync(TokenUrl, Refresh(portal.Admin.RefreshToken));
+        var (again, error) = await emulator.Control.RefreshAsync(portal.Admin.RefreshToken);
         Assert.Equal(400, again);
         Assert.Equal("invalid_grant", (string)error["error"]!);
 
@@ -56,19 +54,19 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     {
         var portal = await emulator.Control.CreatePortalAsync();
 
-        var (status, body) = await PortalRest.FormAsync(TokenUrl, Refresh(portal.Admin.RefreshToken, secret: "wrong"));
+        var (status, body) = await emulator.Control.RefreshAsync(portal.Admin.RefreshToken, clientSecret: "wrong");
         Assert.Equal(401, status);
         Assert.Equal("invalid_client", (string)body["error"]!);
 
-        (status, body) = await PortalRest.FormAsync(TokenUrl, Refresh("no-such-token"));
+        (status, body) = await emulator.Control.RefreshAsync("no-such-token");
         Assert.Equal(400, status);
         Assert.Equal("invalid_grant", (string)body["error"]!);
 
-        (status, body) = await PortalRest.FormAsync(TokenUrl, Refresh("no-such-token", clientId: "unknown.app"));
+        (status, body) = await emulator.Control.RefreshAsync("no-such-token", clientId: "unknown.app");
         Assert.Equal("invalid_client", (string)body["error"]!);
 
         // A failed attempt must not burn the refresh token.
-        (status, _) = await PortalRest.FormAsync(TokenUrl, Refresh(portal.Admin.RefreshToken));
+        (status, _) = await emulator.Control.RefreshAsync(portal.Admin.RefreshToken);
         Assert.Equal(200, status);
     }
 
@@ -77,13 +75,13 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     {
         var deleted = await emulator.Control.CreatePortalAsync();
         await emulator.Control.UpdateAppAsync(deleted, new { deleted = true });
-        var (status, body) = await PortalRest.FormAsync(TokenUrl, Refresh(deleted.Admin.RefreshToken));
+        var (status, body) = await emulator.Control.RefreshAsync(deleted.Admin.RefreshToken);
         Assert.Equal(200, status);
         Assert.Equal("wrong_client", (string)body["error"]!);
 
         var unpaid = await emulator.Control.CreatePortalAsync();
         await emulator.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
-        (_, body) = await PortalRest.FormAsync(TokenUrl, Refresh(unpaid.Admin.RefreshToken));
+        (_, body) = await emulator.Control.RefreshAsync(unpaid.Admin.RefreshToken);
         Assert.Equal("PAYMENT_REQUIRED", (string)body["error"]!);
     }
 
@@ -112,7 +110,7 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     public async Task Every_oauth_call_is_logged()
     {
         var portal = await emulator.Control.CreatePortalAsync(clientId: "app.logged");
-        await PortalRest.FormAsync(TokenUrl, Refresh(portal.Admin.RefreshToken, clientId: "app.logged"));
+        await emulator.Control.RefreshAsync(portal.Admin.RefreshToken, clientId: "app.logged");
         var log = await emulator.Control.OAuthRequestsAsync();
         Assert.Contains(log, e => e.ClientId == "app.logged" && e.GrantType == "refresh_token" && e.Status == 200);
     }

@@ -101,6 +101,16 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
         }
     }
 
+    /// <summary>Refreshes a pair on the OAuth server directly, as another client (or an attacker) would.</summary>
+    public Task<(int Status, JsonObject Body)> RefreshAsync(string refreshToken, string clientId = "app.test", string clientSecret = "test-secret") =>
+        PortalRest.FormAsync(BaseAddress + "oauth/token/", new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = clientId,
+            ["client_secret"] = clientSecret,
+            ["refresh_token"] = refreshToken,
+        });
+
     public async Task<IReadOnlyList<OAuthRequest>> OAuthRequestsAsync() =>
         (await Http.GetFromJsonAsync<List<OAuthRequest>>("/_emulator/oauth/requests", Json))!;
 

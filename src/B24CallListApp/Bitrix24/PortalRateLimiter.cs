@@ -15,7 +15,7 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
 
     public async ValueTask AcquireAsync(string portal, string method, CancellationToken ct)
     {
-        var throttle = _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
+        var throttle = Throttle(portal);
         if (throttle.BlockedUntil(method) is { } resetAt && resetAt > time.GetUtcNow())
         {
             throw new Bitrix24OperationTimeLimitException(method, "Method is blocked due to operation time limit", resetAt);
@@ -37,7 +37,7 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
     /// <summary>The portal said QUERY_LIMIT_EXCEEDED: its bucket is fuller than ours thinks (other apps share it).</summary>
     public void OnLimitExceeded(string portal)
     {
-        var throttle = _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
+        var throttle = Throttle(portal);
         var strikes = Interlocked.Increment(ref throttle.Strikes);
         var interval = TimeSpan.FromSeconds(1 / options.Value.RateLimit.RequestsPerSecond);
         var backoff = TimeSpan.FromTicks(Math.Min(interval.Ticks * (1L << Math.Min(strikes, 16)), options.Value.RateLimit.MaxBackoff.Ticks));
@@ -63,7 +63,7 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
     /// <summary>Remembers how much operating time a method has used, from the answer's <c>time</c>.</summary>
     public void RecordOperating(string portal, string method, double operatingSeconds, DateTimeOffset? resetAt)
     {
-        var throttle = _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
+        var throttle = Throttle(portal);
         if (resetAt is not null)
         {
             throttle.OperatingResetAt[method] = resetAt.Value;
@@ -78,13 +78,15 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
     /// <summary>The method answered OPERATION_TIME_LIMIT: do not call it again before its reset.</summary>
     public DateTimeOffset OnOperatingLimit(string portal, string method)
     {
-        var throttle = _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
+        var throttle = Throttle(portal);
         var resetAt = throttle.OperatingResetAt.TryGetValue(method, out var known) && known > time.GetUtcNow()
             ? known
             : time.GetUtcNow().AddMinutes(10);
         throttle.Blocked[method] = resetAt;
         return resetAt;
     }
+
+    PortalThrottle Throttle(string portal) => _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
 
     public void Dispose()
     {

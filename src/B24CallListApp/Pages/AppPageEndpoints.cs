@@ -58,10 +58,7 @@ public static class AppPageEndpoints
         IReadOnlyList<JsonElement> lists;
         try
         {
-            var profile = await client.CallAsync(account, "profile", null, ct);
-            var admin = profile.Result.TryGetProperty("ADMIN", out var a) && a.ValueKind == JsonValueKind.True;
-            await installations.SetAdminAsync(memberId, verified.Info.UserId, admin, ct);
-            userName = $"{Text(profile.Result, "NAME")} {Text(profile.Result, "LAST_NAME")}".Trim();
+            (_, userName) = await installations.ReadProfileAsync(client, account, ct);
             lists = await client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage, ct);
         }
         catch (Bitrix24Exception e)

@@ -62,10 +62,19 @@ public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProte
         return portal;
     }
 
-    public async Task SetAdminAsync(string memberId, long userId, bool admin, CancellationToken ct)
+    /// <summary>Reads the account's user with <c>profile</c> and records whether they are a portal administrator.</summary>
+    public async Task<(bool Admin, string Name)> ReadProfileAsync(Bitrix24Client client, Bitrix24Account account, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Accounts.Where(a => a.Portal.MemberId == memberId && a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Admin, admin), ct);
+        var profile = (await client.CallAsync(account, "profile", null, ct)).Result;
+        var admin = profile.TryGetProperty("ADMIN", out var flag) && flag.ValueKind == System.Text.Json.JsonValueKind.True;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await db.Accounts.Where(a => a.Portal.MemberId == account.Key.MemberId && a.UserId == account.Key.UserId)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Admin, admin), ct);
+        }
+
+        string Text(string name) => profile.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString()! : "";
+        return (admin, $"{Text("NAME")} {Text("LAST_NAME")}".Trim());
     }
 
     public async Task SetStatusAsync(string memberId, PortalStatus status, CancellationToken ct)
@@ -84,9 +93,9 @@ public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProte
             return;
         }
 
-        var endpoint = new UriBuilder(portal.ClientEndpoint) { Host = newDomain.Split(':')[0], Port = newDomain.Contains(':', StringComparison.Ordinal) ? int.Parse(newDomain.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture) : -1 };
+        var endpoint = new Uri(portal.ClientEndpoint);
         portal.Domain = newDomain;
-        portal.ClientEndpoint = endpoint.Uri.ToString();
+        portal.ClientEndpoint = $"{endpoint.Scheme}://{newDomain}{endpoint.AbsolutePath}";
         portal.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
     }

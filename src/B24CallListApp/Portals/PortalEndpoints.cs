@@ -115,9 +115,7 @@ public static class PortalEndpoints
         var account = Installations.AccountOf(portal, verified.Info.UserId);
         try
         {
-            var profile = await client.CallAsync(account, "profile", null, ct);
-            var admin = profile.Result.TryGetProperty("ADMIN", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.True;
-            await installations.SetAdminAsync(portal.MemberId, verified.Info.UserId, admin, ct);
+            var (admin, _) = await installations.ReadProfileAsync(client, account, ct);
             if (admin)
             {
                 await BindPlacementsAsync(client, account, PublicUrl(context, configuration), lang, logger, ct);

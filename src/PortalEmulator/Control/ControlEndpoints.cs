@@ -412,30 +412,9 @@ public static class ControlEndpoints
             return NotFound("user");
         }
 
-        var grant = emulator.IssueTokens(portal, userId);
-        var lang = OptionalString(body, "lang") ?? portal.Language;
-        var query = $"DOMAIN={Uri.EscapeDataString(portal.Domain)}&PROTOCOL=0&LANG={Uri.EscapeDataString(lang)}&APP_SID={Emulator.RandomHex(8)}";
-        var fields = new Dictionary<string, string>
-        {
-            ["AUTH_ID"] = grant.AccessToken,
-            ["AUTH_EXPIRES"] = emulator.Options.AccessTokenLifetimeSeconds.ToString(CultureInfo.InvariantCulture),
-            ["REFRESH_ID"] = grant.RefreshToken,
-            ["SERVER_ENDPOINT"] = emulator.OAuthServer + "rest/",
-            ["member_id"] = portal.MemberId,
-            ["status"] = portal.LicenseStatus,
-            ["PLACEMENT"] = OptionalString(body, "placement") ?? "DEFAULT",
-            ["PLACEMENT_OPTIONS"] = OptionalString(body, "placementOptions") ?? "{}",
-        };
-        if (install)
-        {
-            fields["APPLICATION_TOKEN"] = portal.App.ApplicationToken;
-            fields["APPLICATION_SCOPE"] = portal.App.Scope;
-        }
-
-        using var message = new HttpRequestMessage(HttpMethod.Post, url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query)
-        {
-            Content = new FormUrlEncodedContent(fields),
-        };
+        var post = AppFramePost.Create(emulator, portal, userId, url, install, OptionalString(body, "lang") ?? portal.Language,
+            OptionalString(body, "placement") ?? "DEFAULT", OptionalString(body, "placementOptions") ?? "{}");
+        using var message = new HttpRequestMessage(HttpMethod.Post, post.Url) { Content = new FormUrlEncodedContent(post.Fields) };
         using var response = await http.CreateClient("app").SendAsync(message, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (install && OptionalBool(body, "finish") == true && response.IsSuccessStatusCode)
@@ -451,8 +430,8 @@ public static class ControlEndpoints
             status = (int)response.StatusCode,
             body = text,
             contentSecurityPolicy = response.Headers.TryGetValues("Content-Security-Policy", out var csp) ? string.Join(", ", csp) : null,
-            accessToken = grant.AccessToken,
-            refreshToken = grant.RefreshToken,
+            accessToken = post.Grant.AccessToken,
+            refreshToken = post.Grant.RefreshToken,
         });
     });
 

@@ -57,28 +57,10 @@ public sealed class PortalPage(Emulator emulator)
             return html.ToString();
         }
 
-        var grant = emulator.IssueTokens(portal, user.Id);
-        var query = $"DOMAIN={Uri.EscapeDataString(portal.Domain)}&PROTOCOL=0&LANG={lang}&APP_SID={Emulator.RandomHex(8)}";
-        var action = target + (target.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
-        var fields = new Dictionary<string, string>
-        {
-            ["AUTH_ID"] = grant.AccessToken,
-            ["AUTH_EXPIRES"] = emulator.Options.AccessTokenLifetimeSeconds.ToString(CultureInfo.InvariantCulture),
-            ["REFRESH_ID"] = grant.RefreshToken,
-            ["SERVER_ENDPOINT"] = emulator.OAuthServer + "rest/",
-            ["member_id"] = portal.MemberId,
-            ["status"] = portal.LicenseStatus,
-            ["PLACEMENT"] = "DEFAULT",
-            ["PLACEMENT_OPTIONS"] = "{}",
-        };
-        if (installing)
-        {
-            fields["APPLICATION_TOKEN"] = portal.App.ApplicationToken;
-            fields["APPLICATION_SCOPE"] = portal.App.Scope;
-        }
+        var post = AppFramePost.Create(emulator, portal, user.Id, target, installing, lang);
 
-        html.Append(CultureInfo.InvariantCulture, $"<form id=\"open\" method=\"post\" target=\"app\" action=\"{WebUtility.HtmlEncode(action)}\">");
-        foreach (var (name, value) in fields)
+        html.Append(CultureInfo.InvariantCulture, $"<form id=\"open\" method=\"post\" target=\"app\" action=\"{WebUtility.HtmlEncode(post.Url)}\">");
+        foreach (var (name, value) in post.Fields)
         {
             html.Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"{name}\" value=\"{WebUtility.HtmlEncode(value)}\">");
         }

@@ -38,13 +38,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         await Control.ExpireAsync(portal.Admin.AccessToken);
         await harness.Client.CallAsync(account, "profile", null);
 
-        var (status, body) = await PortalRest.FormAsync(portal.OAuthServer + "oauth/token/", new Dictionary<string, string>
-        {
-            ["grant_type"] = "refresh_token",
-            ["client_id"] = "app.test",
-            ["client_secret"] = "test-secret",
-            ["refresh_token"] = portal.Admin.RefreshToken,
-        });
+        var (status, body) = await Control.RefreshAsync(portal.Admin.RefreshToken);
         Assert.Equal((400, "invalid_grant"), (status, (string)body["error"]!));
 
         // The second expiry refreshes with the rotated token the store holds.
@@ -331,6 +325,5 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         var query = Bitrix24Query.Encode(JsonNode.Parse("""{"FILTER":{">=ID":5,"%NAME":"a b"},"SELECT":["ID","NAME"],"start":50}""")!.AsObject());
         Assert.Equal("FILTER%5B%3E%3DID%5D=5&FILTER%5B%25NAME%5D=a%20b&SELECT%5B0%5D=ID&SELECT%5B1%5D=NAME&start=50", query);
         Assert.Equal("", Bitrix24Query.Encode(null));
-        Assert.Contains("1", JsonSerializer.Serialize(1), StringComparison.Ordinal);
     }
 }
