@@ -58,6 +58,21 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     }
 
     [Fact]
+    public async Task Error_faults_reach_batch_commands_but_drops_wait_for_a_direct_call()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "drop" });
+
+        var (status, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "batch", new { cmd = new[] { "crm.calllist.get?ID=1", "profile" } });
+        Assert.Equal(200, status);
+        Assert.Equal("INTERNAL_SERVER_ERROR", (string)body["result"]!["result_error"]![0]!["error"]!);
+        Assert.Equal("1", (string)body["result"]!["result"]!["1"]!["ID"]!);
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile"));
+    }
+
+    [Fact]
     public async Task A_dropped_connection_and_a_hang_are_real()
     {
         var portal = await emulator.Control.CreatePortalAsync();

@@ -119,13 +119,15 @@ public sealed class FaultBook
         }
     }
 
-    public Fault? Take(string method)
+    /// <summary>The next fault for a call of <paramref name="method"/>; <paramref name="inBatch"/> calls only take error answers, a batch hangs or drops as a whole.</summary>
+    public Fault? Take(string method, bool inBatch = false)
     {
         lock (_sync)
         {
             foreach (var fault in _faults)
             {
-                if (fault.Method != "*" && !string.Equals(fault.Method, method, StringComparison.OrdinalIgnoreCase))
+                if ((fault.Method != "*" && !string.Equals(fault.Method, method, StringComparison.OrdinalIgnoreCase)) ||
+                    (inBatch && (fault.Mode != FaultMode.Error || fault.Error is null)))
                 {
                     continue;
                 }

@@ -285,7 +285,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
                     throw new RestError(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage");
                 }
 
-                if (portal.Faults.Take(method) is { Error: not null } fault)
+                if (portal.Faults.Take(method, inBatch: true) is { Error: not null } fault)
                 {
                     throw new RestError(fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error);
                 }
@@ -318,7 +318,11 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
             times[key] = TimeObject(portal, method, started, stopwatch.Elapsed);
         }
 
-        JsonNode Shape(JsonObject o) => keyedByIndex ? new JsonArray(o.Select(p => p.Value?.DeepClone()).ToArray()) : o;
+        // Like PHP's json_encode: a map keyed 0..n-1 is a list, any other map (a gap left by a failed command) an object.
+        JsonNode Shape(JsonObject o) =>
+            keyedByIndex && o.Select((p, i) => p.Key == i.ToString(CultureInfo.InvariantCulture)).All(b => b)
+                ? new JsonArray(o.Select(p => p.Value?.DeepClone()).ToArray())
+                : o;
 
         // Empty maps come back as [] from PHP; keyed results stay objects.
         JsonNode ShapeOrEmpty(JsonObject o) => o.Count == 0 ? new JsonArray() : Shape(o);
