@@ -22,6 +22,18 @@ public sealed class MemoryTokenStore : IBitrix24TokenStore
         Task.FromResult(_tokens.TryUpdate(account, next, previous));
 }
 
+/// <summary>Remembers the moves the client reports, as the database's portal records would.</summary>
+public sealed class MemoryPortalStore : IBitrix24PortalStore
+{
+    public ConcurrentDictionary<string, Uri> Moves { get; } = new();
+
+    public Task MovedAsync(string memberId, string domain, Uri clientEndpoint, CancellationToken ct)
+    {
+        Moves[memberId] = clientEndpoint;
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>The app's Bitrix24 client, wired the way the app wires it, pointed at the emulator.</summary>
 public sealed class ClientHarness : IAsyncDisposable
 {
@@ -50,12 +62,15 @@ public sealed class ClientHarness : IAsyncDisposable
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IHostEnvironment>(new TestEnvironment());
         services.AddSingleton<IBitrix24TokenStore>(Store);
+        services.AddSingleton<IBitrix24PortalStore>(Portals);
         services.AddBitrix24(configuration);
         _services = services.BuildServiceProvider(validateScopes: true);
         Client = _services.GetRequiredService<Bitrix24Client>();
     }
 
     public MemoryTokenStore Store { get; } = new();
+
+    public MemoryPortalStore Portals { get; } = new();
 
     public Bitrix24Client Client { get; }
 

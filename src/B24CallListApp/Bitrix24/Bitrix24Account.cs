@@ -29,3 +29,9 @@ public interface IBitrix24TokenStore
     /// <summary>Stores <paramref name="next"/> only if the stored pair is still <paramref name="previous"/>.</summary>
     Task<bool> TryReplaceAsync(AccountKey account, AuthToken previous, AuthToken next, CancellationToken ct);
 }
+
+/// <summary>Where portal records live; the client reports a portal that moved to a new domain.</summary>
+public interface IBitrix24PortalStore
+{
+    Task MovedAsync(string memberId, string domain, Uri clientEndpoint, CancellationToken ct);
+}

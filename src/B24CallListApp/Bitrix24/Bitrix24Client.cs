@@ -31,7 +31,7 @@ public enum Bitrix24Paging
 /// The one Bitrix24 REST client for every portal. It calls <c>{client_endpoint}{method}</c> as an
 /// account, refreshes on <c>expired_token</c>, and leaves limits and retries to its HTTP pipeline.
 /// </summary>
-public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, PortalRateLimiter limiter)
+public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, PortalRateLimiter limiter, Bitrix24OAuthClient oauth, PortalAddressPolicy addresses, IBitrix24PortalStore portals)
 {
     public const int PageSize = 50;
     public const int MaxBatchCommands = 50;
@@ -42,7 +42,9 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     public async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, CancellationToken ct = default)
     {
         var token = await tokens.GetAsync(account.Key, ct);
-        for (var attempt = 0; ; attempt++)
+        var refreshed = false;
+        var followed = false;
+        while (true)
         {
             var body = parameters?.DeepClone().AsObject() ?? [];
             body["auth"] = token.AccessToken;
@@ -50,12 +52,35 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             {
                 return await SendAsync(account, method, body, repeatable, ct);
             }
-            catch (Bitrix24AuthException e) when (e.Code == "expired_token" && attempt == 0)
+            catch (Bitrix24AuthException e) when (e.Code == "expired_token" && !refreshed)
             {
                 // The one signal to refresh on; the call is then made once more with the new pair.
+                refreshed = true;
                 token = await tokens.RefreshAsync(account, token, ct);
             }
+            catch (Bitrix24PortalMovedException moved) when (!followed)
+            {
+                // A redirect answers before anything runs, so any call may be sent again at the new address.
+                followed = true;
+                account = await FollowMoveAsync(account, token, moved, ct);
+            }
         }
+    }
+
+    /// <summary>
+    /// The 302 only says that the portal moved; where to is asked of the trusted OAuth server,
+    /// so a token never follows a Location header to a host nobody vouched for.
+    /// </summary>
+    async Task<Bitrix24Account> FollowMoveAsync(Bitrix24Account account, AuthToken token, Bitrix24PortalMovedException moved, CancellationToken ct)
+    {
+        var info = await oauth.GetTokenInfoAsync(account.OAuthServer, token.AccessToken, ct);
+        if (info.MemberId != account.Key.MemberId || info.ClientEndpoint == account.ClientEndpoint || !addresses.IsAllowed(info.ClientEndpoint))
+        {
+            throw moved;
+        }
+
+        await portals.MovedAsync(account.Key.MemberId, info.Domain, info.ClientEndpoint, ct);
+        return account with { ClientEndpoint = info.ClientEndpoint };
     }
 
     async Task<Bitrix24Response> SendAsync(Bitrix24Account account, string method, JsonObject body, bool repeatable, CancellationToken ct)

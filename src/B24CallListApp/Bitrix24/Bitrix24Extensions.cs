@@ -19,6 +19,7 @@ public static class Bitrix24Extensions
         services.AddSingleton<IValidateOptions<Bitrix24Options>, Bitrix24OptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PortalRateLimiter>();
+        services.AddSingleton<PortalAddressPolicy>();
         services.AddSingleton<AccountTokens>();
         services.AddSingleton<Bitrix24OAuthClient>();
         services.AddTransient<PortalLimitHandler>();

@@ -148,7 +148,8 @@ public static class AppPageEndpoints
         }
         catch (Bitrix24Exception e)
         {
-            return Results.Json(new { error = Texts.Get(e is Bitrix24PaymentRequiredException ? "PaymentRequired" : e is Bitrix24ReinstallRequiredException or Bitrix24AuthException ? "ReinstallRequired" : "PortalUnreachable", session.Language), code = e.Code }, statusCode: 502);
+            var (status, textKey) = await installations.RecordFailureAsync(session.MemberId, e, ct);
+            return Results.Json(new { error = Texts.Get(textKey, session.Language), code = textKey }, statusCode: status);
         }
     }
 }

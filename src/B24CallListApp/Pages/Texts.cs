@@ -16,6 +16,8 @@ public static class Texts
         ["VerificationFailed"] = ("This request could not be verified with Bitrix24. Open the app from your Bitrix24 portal.", "Не удалось проверить запрос в Битрикс24. Откройте приложение из своего портала Битрикс24."),
         ["BadRequest"] = ("The request is incomplete or malformed. Open the app from your Bitrix24 portal.", "Запрос неполный или повреждён. Откройте приложение из своего портала Битрикс24."),
         ["AdminRequired"] = ("Only a portal administrator can install the app.", "Установить приложение может только администратор портала."),
+        ["AccessDenied"] = ("Your Bitrix24 permissions do not allow this. Ask a portal administrator for access to CRM.", "Ваши права в Битрикс24 не позволяют это сделать. Попросите администратора портала дать доступ к CRM."),
+        ["PortalDeleted"] = ("This Bitrix24 portal no longer exists.", "Этот портал Битрикс24 больше не существует."),
         ["Error"] = ("Something went wrong on our side. Try again in a minute.", "Что-то пошло не так на нашей стороне. Попробуйте ещё раз через минуту."),
         ["SignedInAs"] = ("Signed in as", "Вы вошли как"),
         ["Portal"] = ("Portal", "Портал"),

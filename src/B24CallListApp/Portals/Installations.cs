@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace B24CallListApp.Portals;
 
 /// <summary>Stores what a verified install, update or open told us: the portal and the user's token pair.</summary>
-public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, TimeProvider time)
+public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, TimeProvider time) : IBitrix24PortalStore
 {
     public async Task<PortalRecord?> FindAsync(string memberId, CancellationToken ct)
     {
@@ -84,20 +84,15 @@ public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProte
     }
 
     /// <summary>A portal that moved keeps its member_id; only where it lives changes.</summary>
-    public async Task MoveAsync(string memberId, string newDomain, CancellationToken ct)
+    public async Task MovedAsync(string memberId, string domain, Uri clientEndpoint, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var portal = await db.Portals.SingleOrDefaultAsync(p => p.MemberId == memberId, ct);
-        if (portal is null)
-        {
-            return;
-        }
-
-        var endpoint = new Uri(portal.ClientEndpoint);
-        portal.Domain = newDomain;
-        portal.ClientEndpoint = $"{endpoint.Scheme}://{newDomain}{endpoint.AbsolutePath}";
-        portal.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        var now = time.GetUtcNow();
+        var endpoint = clientEndpoint.ToString();
+        await db.Portals.Where(p => p.MemberId == memberId).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.Domain, domain)
+            .SetProperty(p => p.ClientEndpoint, endpoint)
+            .SetProperty(p => p.UpdatedAt, now), ct);
     }
 
     /// <summary>ONAPPUNINSTALL: with CLEAN the portal's data goes, otherwise its tokens go and it is marked uninstalled.</summary>
@@ -119,6 +114,31 @@ public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProte
         }
 
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Marks the portal by what Bitrix24 said (payment, deleted app, dead refresh token) and gives the
+    /// HTTP status and the text that tells the user what to do. One portal's state never touches another's.
+    /// </summary>
+    public async Task<(int Status, string TextKey)> RecordFailureAsync(string memberId, Bitrix24Exception error, CancellationToken ct)
+    {
+        var (status, portalStatus, textKey) = error switch
+        {
+            Bitrix24PaymentRequiredException => (402, PortalStatus.PaymentRequired, "PaymentRequired"),
+            Bitrix24AppDeletedException => (410, PortalStatus.AppDeleted, "AppDeleted"),
+            Bitrix24ReinstallRequiredException => (401, PortalStatus.ReinstallRequired, "ReinstallRequired"),
+            Bitrix24AuthException => (401, (PortalStatus?)null, "ReinstallRequired"),
+            Bitrix24AccessDeniedException => (403, null, "AccessDenied"),
+            Bitrix24PortalDeletedException => (410, PortalStatus.Uninstalled, "PortalDeleted"),
+            Bitrix24InvalidClientException => (500, null, "Error"),
+            _ => (503, null, "PortalUnreachable"),
+        };
+        if (portalStatus is { } newStatus)
+        {
+            await SetStatusAsync(memberId, newStatus, ct);
+        }
+
+        return (status, textKey);
     }
 
     public bool ApplicationTokenMatches(PortalRecord portal, string? applicationToken) =>

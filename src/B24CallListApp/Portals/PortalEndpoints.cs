@@ -18,6 +18,7 @@ public static class PortalEndpoints
         services.AddSingleton<PortalVerifier>();
         services.AddSingleton<PageSessions>();
         services.AddSingleton<Installations>();
+        services.AddSingleton<IBitrix24PortalStore>(sp => sp.GetRequiredService<Installations>());
         return services;
     }
 
@@ -65,22 +66,8 @@ public static class PortalEndpoints
     /// <summary>What a user sees when Bitrix24 refuses: the reason and what to do, never the exception.</summary>
     internal static async Task<IResult> FailureAsync(HttpContext context, Installations installations, string memberId, string lang, string? origin, Bitrix24Exception error)
     {
-        switch (error)
-        {
-            case Bitrix24PaymentRequiredException:
-                await installations.SetStatusAsync(memberId, PortalStatus.PaymentRequired, context.RequestAborted);
-                return Html.Message(context, 402, lang, "PaymentRequired", origin);
-            case Bitrix24AppDeletedException:
-                await installations.SetStatusAsync(memberId, PortalStatus.AppDeleted, context.RequestAborted);
-                return Html.Message(context, 410, lang, "AppDeleted", origin);
-            case Bitrix24ReinstallRequiredException or Bitrix24AuthException:
-                return Html.Message(context, 401, lang, "ReinstallRequired", origin);
-            case Bitrix24PortalMovedException moved when moved.NewDomain is not null:
-                await installations.MoveAsync(memberId, moved.NewDomain, context.RequestAborted);
-                return Html.Message(context, 503, lang, "PortalUnreachable", origin);
-            default:
-                return Html.Message(context, 503, lang, "PortalUnreachable", origin);
-        }
+        var (status, textKey) = await installations.RecordFailureAsync(memberId, error, context.RequestAborted);
+        return Html.Message(context, status, lang, textKey, origin);
     }
 
     static async Task<IResult> Install(HttpContext context, PortalVerifier verifier, Installations installations, Bitrix24Client client,

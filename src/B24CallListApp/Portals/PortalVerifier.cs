@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using B24CallListApp.Bitrix24;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +23,7 @@ public sealed record VerifiedPortal(TokenInfo Info, Uri OAuthServer);
 /// the token must be ours, of the same member_id and domain, and the portal's REST URL is the one
 /// the OAuth server reports, never one from the request.
 /// </summary>
-public sealed class PortalVerifier(Bitrix24OAuthClient oauth, IOptions<Bitrix24Options> options, ILogger<PortalVerifier> logger)
+public sealed class PortalVerifier(Bitrix24OAuthClient oauth, PortalAddressPolicy addresses, IOptions<Bitrix24Options> options, ILogger<PortalVerifier> logger)
 {
     public Uri? TrustedOAuthServer(string? serverEndpoint)
     {
@@ -75,7 +73,7 @@ public sealed class PortalVerifier(Bitrix24OAuthClient oauth, IOptions<Bitrix24O
             : !string.Equals(info.MemberId, memberId, StringComparison.Ordinal) ? VerificationFailure.WrongPortal
             : !string.Equals(info.Domain, domain, StringComparison.OrdinalIgnoreCase) ? VerificationFailure.WrongDomain
             : !string.Equals(info.ClientEndpoint.Authority, info.Domain, StringComparison.OrdinalIgnoreCase) ? VerificationFailure.WrongDomain
-            : !IsAllowedPortalAddress(info.ClientEndpoint) ? VerificationFailure.ForbiddenPortalAddress
+            : !addresses.IsAllowed(info.ClientEndpoint) ? VerificationFailure.ForbiddenPortalAddress
             : null;
         if (failure is not null)
         {
@@ -84,43 +82,5 @@ public sealed class PortalVerifier(Bitrix24OAuthClient oauth, IOptions<Bitrix24O
         }
 
         return (new VerifiedPortal(info, server), null);
-    }
-
-    /// <summary>Portals live on public https hosts; loopback, private and plain http only when configured for development.</summary>
-    public bool IsAllowedPortalAddress(Uri endpoint)
-    {
-        if (options.Value.AllowPrivateNetworkPortals)
-        {
-            return endpoint.Scheme is "https" or "http";
-        }
-
-        if (endpoint.Scheme != "https" || endpoint.IsLoopback || endpoint.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        return !IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var address) || IsPublic(address);
-    }
-
-    static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal);
-        }
-
-        var b = address.GetAddressBytes();
-        return !(b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127) || b[0] == 0 || b[0] >= 224);
     }
 }

@@ -267,6 +267,7 @@ public static class ControlEndpoints
             ErrorDescription = OptionalString(body, "errorDescription"),
             Delay = TimeSpan.FromMilliseconds(OptionalNumber(body, "delayMs") ?? 120_000),
             RawBody = OptionalString(body, "rawBody"),
+            Location = OptionalString(body, "location"),
         });
         return Results.NoContent();
     });

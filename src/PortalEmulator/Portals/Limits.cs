@@ -94,6 +94,9 @@ public sealed class Fault
 
     /// <summary>Answer this text as it is (an HTML error page, an empty or broken body).</summary>
     public string? RawBody { get; init; }
+
+    /// <summary>A Location header to send with the raw answer (a forged redirect, say).</summary>
+    public string? Location { get; init; }
 }
 
 /// <summary>Faults injected through the control API: the next N calls, or a share of calls, of a method fail.</summary>

@@ -89,6 +89,11 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         {
             context.Response.StatusCode = raw.Status;
             context.Response.ContentType = "text/html; charset=utf-8";
+            if (raw.Location is not null)
+            {
+                context.Response.Headers.Location = raw.Location;
+            }
+
             await context.Response.WriteAsync(raw.Body);
             Log(portal, new RequestLogEntry(method, logged, null, raw.Status, "RAW_BODY", false));
         }
@@ -208,7 +213,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
 
         if (fault.RawBody is not null)
         {
-            throw new RawAnswer(fault.Status, fault.RawBody);
+            throw new RawAnswer(fault.Status, fault.RawBody, fault.Location);
         }
 
         if (fault.Error is not null)
@@ -412,9 +417,10 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
 
     sealed class ConnectionDropped : Exception;
 
-    sealed class RawAnswer(int status, string body) : Exception
+    sealed class RawAnswer(int status, string body, string? location) : Exception
     {
         public int Status { get; } = status;
         public string Body { get; } = body;
+        public string? Location { get; } = location;
     }
 }

@@ -308,15 +308,41 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
         Assert.Equal(before, (await Control.RequestsAsync(portal)).Count);
 
-        var moved = await Control.CreatePortalAsync();
-        var movedAccount = harness.Account(moved, moved.Admin);
-        var newDomain = (string)(await Control.PostAsync($"/_emulator/portals/{moved.MemberId}/move", new { }))["domain"]!;
-        var movedError = await Assert.ThrowsAsync<Bitrix24PortalMovedException>(() => harness.Client.CallAsync(movedAccount, "profile", null));
-        Assert.Equal(newDomain, movedError.NewDomain);
-
-        await Control.PostAsync($"/_emulator/portals/{moved.MemberId}/delete", new { });
-        var gone = await Assert.ThrowsAsync<Bitrix24PortalDeletedException>(() => harness.Client.CallAsync(movedAccount with { ClientEndpoint = new Uri($"http://{newDomain}/rest/") }, "profile", null));
+        var deleted = await Control.CreatePortalAsync();
+        var deletedAccount = harness.Account(deleted, deleted.Admin);
+        await Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        var gone = await Assert.ThrowsAsync<Bitrix24PortalDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
         Assert.Equal("PORTAL_DELETED", gone.Code);
+    }
+
+    [Fact]
+    public async Task A_moved_portal_is_followed_to_the_address_the_oauth_server_reports()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        var newDomain = (string)(await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/move", new { }))["domain"]!;
+
+        // crm.calllist.add is not repeatable, but a redirect answers before anything runs.
+        var created = await harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } });
+        Assert.Equal(4, created.Result.GetInt32());
+        Assert.Equal(new Uri($"http://{newDomain}/rest/"), harness.Portals.Moves[portal.MemberId]);
+        Assert.Equal(4, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_redirect_the_oauth_server_does_not_confirm_is_not_followed()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        var trap = await Control.CreatePortalAsync();
+        await Control.FaultAsync(portal, new { method = "profile", status = 302, rawBody = "", location = $"http://{trap.Domain}/rest/profile.json" });
+
+        var error = await Assert.ThrowsAsync<Bitrix24PortalMovedException>(() => harness.Client.CallAsync(account, "profile", null));
+        Assert.Equal(trap.Domain, error.NewDomain);
+        Assert.Empty(harness.Portals.Moves);
+        Assert.Empty(await Control.RequestsAsync(trap));
     }
 
     [Fact]
