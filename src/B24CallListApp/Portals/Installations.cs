@@ -39,7 +39,8 @@ public sealed class Installations(IDbContextFactory<AppDb> dbFactory, TokenProte
         portal.Scope = info.Scope;
         portal.UpdatedAt = now;
         portal.Language = language is { Length: > 0 and <= 8 } ? language : portal.Language;
-        portal.Status = status ?? portal.Status;
+        // A reinstall of a working portal must not lock its users out until someone opens the app.
+        portal.Status = status == PortalStatus.Installing && portal.Status == PortalStatus.Active ? portal.Status : status ?? portal.Status;
         if (!string.IsNullOrEmpty(applicationToken))
         {
             portal.ProtectedApplicationToken = protector.Protect(applicationToken);

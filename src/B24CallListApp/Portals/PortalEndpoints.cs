@@ -98,7 +98,8 @@ public static class PortalEndpoints
         }
 
         var token = TokenFrom(form["AUTH_ID"]!, form["REFRESH_ID"], form["AUTH_EXPIRES"], time);
-        var portal = await installations.SaveAsync(verified, token, form["APPLICATION_TOKEN"], admin: null, PortalStatus.Active, lang, ct);
+        // Installing until the portal confirms: the install event, or the first open after BX24.installFinish().
+        var portal = await installations.SaveAsync(verified, token, form["APPLICATION_TOKEN"], admin: null, PortalStatus.Installing, lang, ct);
         var account = Installations.AccountOf(portal, verified.Info.UserId);
         try
         {

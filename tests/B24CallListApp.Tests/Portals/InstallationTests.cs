@@ -38,7 +38,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
 
         var stored = await StoredAsync(portal.MemberId);
         Assert.NotNull(stored);
-        Assert.Equal(PortalStatus.Active, stored.Status);
+        Assert.Equal(PortalStatus.Installing, stored.Status);
         Assert.Equal(portal.ClientEndpoint, stored.ClientEndpoint);
         var admin = Assert.Single(stored.Accounts);
         Assert.True(admin.Admin);
@@ -52,6 +52,11 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Contains("Maria Petrova", (string)open["body"]!, StringComparison.Ordinal);
         Assert.Contains("Списки обзвона", (string)open["body"]!, StringComparison.Ordinal);
         Assert.Equal(2, (await StoredAsync(portal.MemberId))!.Accounts.Count);
+        Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
+
+        // Reinstalling a working portal keeps it working.
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { });
+        Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
     }
 
     [Fact]
