@@ -21,26 +21,48 @@ public class AppFixture : EmulatorFixture
 
     public HttpClient Http { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false });
 
-    protected virtual bool AllowPrivateNetworkPortals => true;
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        Factory = CreateApp();
+        AppUrl = AddressOf(Factory);
+    }
+
+    /// <summary>An app instance on this fixture's database and emulator; a second one stands for a restart or another server.</summary>
+    public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
         {
-            web.UseEnvironment("Testing");
-            web.UseSetting("ConnectionStrings:Default", $"Data Source={DatabasePath}");
-            web.UseSetting("Bitrix24:ClientId", "app.test");
-            web.UseSetting("Bitrix24:ClientSecret", "test-secret");
-            web.UseSetting("Bitrix24:OAuthServers:0", Control.BaseAddress.ToString());
-            web.UseSetting("Bitrix24:AllowPrivateNetworkPortals", AllowPrivateNetworkPortals ? "true" : "false");
-            web.UseSetting("Bitrix24:RateLimit:BurstLimit", "1000");
-            web.UseSetting("Bitrix24:RateLimit:RequestsPerSecond", "1000");
+            ["ConnectionStrings:Default"] = $"Data Source={DatabasePath}",
+            ["Bitrix24:ClientId"] = "app.test",
+            ["Bitrix24:ClientSecret"] = "test-secret",
+            ["Bitrix24:OAuthServers:0"] = Control.BaseAddress.ToString(),
+            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
+            ["Bitrix24:RateLimit:BurstLimit"] = "1000",
+            ["Bitrix24:RateLimit:RequestsPerSecond"] = "1000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment(environment);
+            foreach (var (key, value) in values)
+            {
+                web.UseSetting(key, value);
+            }
         });
-        Factory.UseKestrel(0);
-        Factory.StartServer();
-        var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        AppUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        factory.StartServer();
+        return factory;
+    }
+
+    public static Uri AddressOf(WebApplicationFactory<Program> factory)
+    {
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }
 
     public override async Task DisposeAsync()

@@ -12,7 +12,7 @@ public sealed record Bitrix24Response(JsonElement Result, int? Total, int? Next)
 public sealed record BatchCommand(string Method, JsonObject? Parameters = null);
 
 /// <summary>One command's outcome inside a batch: a result, or the error Bitrix24 reported for it.</summary>
-public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bitrix24ApiException? Error);
+public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bitrix24Exception? Error);
 
 /// <summary>How a list method tells that there is no more.</summary>
 public enum Bitrix24Paging
@@ -175,13 +175,14 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
     static int? Int(JsonElement element, string name) => (int?)Bitrix24OAuthClient.Number(element, name);
 
-    internal static Bitrix24ApiException ToException(string method, string code, string description, int status) => code switch
+    internal static Bitrix24Exception ToException(string method, string code, string description, int status) => code switch
     {
         "expired_token" or "invalid_token" or "NO_AUTH_FOUND" or "INVALID_CREDENTIALS" => new Bitrix24AuthException(method, code, description, status),
         "ACCESS_DENIED" or "ACCESS_ERROR" or "insufficient_scope" or "user_access_error" or "INSUFFICIENT_SCOPE" => new Bitrix24AccessDeniedException(method, code, description, status),
         "QUERY_LIMIT_EXCEEDED" => new Bitrix24RateLimitException(method, description),
         "OPERATION_TIME_LIMIT" => new Bitrix24OperationTimeLimitException(method, description, DateTimeOffset.MinValue),
         "PORTAL_DELETED" => new Bitrix24PortalDeletedException(method, description, status),
+        "PAYMENT_REQUIRED" => new Bitrix24PaymentRequiredException(description),
         _ => new Bitrix24ApiException(method, code, description, status),
     };
 

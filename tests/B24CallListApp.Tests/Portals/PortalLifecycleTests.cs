@@ -1,0 +1,214 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Data;
+using B24CallListApp.Portals;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TestSupport;
+
+namespace B24CallListApp.Tests.Portals;
+
+/// <summary>Tokens, refreshes and portal states over the app's real database store and the emulator.</summary>
+public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    T Service<T>() where T : notnull => app.Factory.Services.GetRequiredService<T>();
+
+    async Task<PortalRecord?> StoredAsync(string memberId)
+    {
+        await using var db = await Service<IDbContextFactory<AppDb>>().CreateDbContextAsync();
+        return await db.Portals.AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
+    }
+
+    async Task<(EmulatedPortal Portal, string Session)> OpenedPortalAsync(int userId = 1)
+    {
+        var portal = await app.InstalledPortalAsync();
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId });
+        Assert.Equal(200, (int)open["status"]!);
+        var session = System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"").Groups[1].Value;
+        return (portal, session);
+    }
+
+    async Task<(int Status, JsonNode? Body)> CallListsAsync(string session, Uri? appUrl = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(appUrl ?? app.AppUrl, "api/calllists"));
+        request.Headers.Add(PageSessions.HeaderName, session);
+        using var response = await app.Http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadFromJsonAsync<JsonNode>());
+    }
+
+    async Task<int> RefreshCountAsync() => (await app.Control.OAuthRequestsAsync()).Count(r => r.GrantType == "refresh_token");
+
+    [Fact]
+    public async Task Concurrent_calls_on_an_expired_stored_token_refresh_once_and_persist_the_new_pair()
+    {
+        var (portal, _) = await OpenedPortalAsync();
+        var store = Service<IBitrix24TokenStore>();
+        var key = new AccountKey(portal.MemberId, 1);
+        var before = (await store.GetAsync(key, default))!;
+        await app.Control.ExpireAsync(before.AccessToken);
+        var refreshes = await RefreshCountAsync();
+
+        var stored = (await StoredAsync(portal.MemberId))!;
+        var account = Installations.AccountOf(stored, 1);
+        var client = Service<Bitrix24Client>();
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.CallAsync(account, "profile", null)));
+
+        Assert.All(results, r => Assert.Equal("1", r.Result.GetProperty("ID").GetString()));
+        Assert.Equal(refreshes + 1, await RefreshCountAsync());
+        var after = (await store.GetAsync(key, default))!;
+        Assert.NotEqual(before.RefreshToken, after.RefreshToken);
+        Assert.Equal("invalid_grant", (string)(await app.Control.RefreshAsync(before.RefreshToken)).Body["error"]!);
+    }
+
+    [Fact]
+    public async Task The_database_store_swaps_only_from_the_pair_it_holds()
+    {
+        var (portal, _) = await OpenedPortalAsync();
+        var store = Service<IBitrix24TokenStore>();
+        var key = new AccountKey(portal.MemberId, 1);
+        var current = (await store.GetAsync(key, default))!;
+        var winner = new AuthToken("access-a", "refresh-a", DateTimeOffset.UtcNow.AddHours(1));
+        var loser = new AuthToken("access-b", "refresh-b", DateTimeOffset.UtcNow.AddHours(1));
+
+        var results = await Task.WhenAll(store.TryReplaceAsync(key, current, winner, default), store.TryReplaceAsync(key, current, loser, default));
+
+        Assert.Single(results, r => r);
+        var kept = (await store.GetAsync(key, default))!;
+        Assert.Contains(kept.RefreshToken, new[] { "refresh-a", "refresh-b" });
+        Assert.False(await store.TryReplaceAsync(key, current, loser with { RefreshToken = "refresh-c" }, default));
+    }
+
+    [Fact]
+    public async Task Tokens_survive_a_restart_and_a_second_instance_reads_them()
+    {
+        var (portal, session) = await OpenedPortalAsync(userId: 2);
+        var before = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(portal.MemberId, 2), default))!;
+
+        await using var second = app.CreateApp();
+        var after = (await second.Services.GetRequiredService<IBitrix24TokenStore>().GetAsync(new AccountKey(portal.MemberId, 2), default))!;
+        Assert.Equal(before.AccessToken, after.AccessToken);
+        Assert.Equal(before.RefreshToken, after.RefreshToken);
+
+        // The page's session is honoured by the other instance too: the key ring is shared through the database.
+        var (status, lists) = await CallListsAsync(session, AppFixture.AddressOf(second));
+        Assert.Equal(200, status);
+        Assert.Equal(3, lists!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Payment_required_is_shown_and_recorded_for_that_portal_only()
+    {
+        var (unpaid, _) = await OpenedPortalAsync();
+        var (paid, _) = await OpenedPortalAsync();
+        await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+
+        var open = await app.Control.PostAsync($"/_emulator/portals/{unpaid.MemberId}/open", new { userId = 2, lang = "ru" });
+        Assert.Equal(402, (int)open["status"]!);
+        Assert.Contains("data-message=\"PaymentRequired\"", (string)open["body"]!, StringComparison.Ordinal);
+        Assert.Contains("подписк", (string)open["body"]!, StringComparison.Ordinal);
+        Assert.Equal(PortalStatus.PaymentRequired, (await StoredAsync(unpaid.MemberId))!.Status);
+
+        var other = await app.Control.PostAsync($"/_emulator/portals/{paid.MemberId}/open", new { userId = 2 });
+        Assert.Equal(200, (int)other["status"]!);
+        Assert.Equal(PortalStatus.Active, (await StoredAsync(paid.MemberId))!.Status);
+    }
+
+    [Fact]
+    public async Task A_deleted_app_and_a_dead_refresh_token_are_recorded_and_explained()
+    {
+        var (deleted, deletedSession) = await OpenedPortalAsync();
+        var deletedToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(deleted.MemberId, 1), default))!;
+        await app.Control.ExpireAsync(deletedToken.AccessToken);
+        await app.Control.UpdateAppAsync(deleted, new { deleted = true });
+        var (status, body) = await CallListsAsync(deletedSession);
+        Assert.Equal(410, status);
+        Assert.Equal("AppDeleted", (string)body!["code"]!);
+        Assert.Equal(PortalStatus.AppDeleted, (await StoredAsync(deleted.MemberId))!.Status);
+
+        var (dead, deadSession) = await OpenedPortalAsync();
+        var deadToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(dead.MemberId, 1), default))!;
+        await app.Control.RefreshAsync(deadToken.RefreshToken);
+        await app.Control.ExpireAsync(deadToken.AccessToken);
+        (status, body) = await CallListsAsync(deadSession);
+        Assert.Equal(401, status);
+        Assert.Equal("ReinstallRequired", (string)body!["code"]!);
+        Assert.Equal(PortalStatus.ReinstallRequired, (await StoredAsync(dead.MemberId))!.Status);
+
+        // Opening the app again brings fresh tokens and the portal back.
+        var open = await app.Control.PostAsync($"/_emulator/portals/{dead.MemberId}/open", new { userId = 1 });
+        Assert.Equal(200, (int)open["status"]!);
+        Assert.Equal(PortalStatus.Active, (await StoredAsync(dead.MemberId))!.Status);
+    }
+
+    [Fact]
+    public async Task A_portal_that_moved_is_followed_and_its_record_updated()
+    {
+        var (portal, session) = await OpenedPortalAsync();
+        var newDomain = (string)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/move", new { }))["domain"]!;
+
+        var (status, lists) = await CallListsAsync(session);
+        Assert.Equal(200, status);
+        Assert.Equal(3, lists!.AsArray().Count);
+        var stored = (await StoredAsync(portal.MemberId))!;
+        Assert.Equal(newDomain, stored.Domain);
+        Assert.Equal($"http://{newDomain}/rest/", stored.ClientEndpoint);
+    }
+
+    [Fact]
+    public async Task An_update_event_brings_a_new_application_token_and_the_old_one_stops_working()
+    {
+        var (portal, _) = await OpenedPortalAsync();
+        var rotated = (string)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/app", new { rotateApplicationToken = true }))["applicationToken"]!;
+        var update = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE" });
+        Assert.Equal(200, (int)update["status"]!);
+
+        var stale = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = portal.ApplicationToken });
+        Assert.Equal(401, (int)stale["status"]!);
+        var genuine = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = rotated });
+        Assert.Equal(200, (int)genuine["status"]!);
+        Assert.Equal(PortalStatus.Uninstalled, (await StoredAsync(portal.MemberId))!.Status);
+    }
+
+    [Fact]
+    public async Task Huge_values_are_refused_with_a_4xx()
+    {
+        var fields = new Dictionary<string, string> { ["AUTH_ID"] = new string('a', 5_000_000), ["member_id"] = "x" };
+        using var response = await app.Http.PostAsync(new Uri(app.AppUrl, "?DOMAIN=x"), new FormUrlEncodedContent(fields));
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
+    [Fact]
+    public void Configuration_is_checked_on_start_with_a_message_naming_the_key()
+    {
+        var missing = Assert.ThrowsAny<Exception>(() => app.CreateApp("Production", new Dictionary<string, string?> { ["Bitrix24:ClientId"] = "", ["Bitrix24:ClientSecret"] = "" }));
+        Assert.Contains("Bitrix24:ClientId is required", Flatten(missing), StringComparison.Ordinal);
+
+        var malformed = Assert.ThrowsAny<Exception>(() => app.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:OAuthServers:0"] = "not a url" }));
+        Assert.Contains("Bitrix24:OAuthServers contains 'not a url'", Flatten(malformed), StringComparison.Ordinal);
+    }
+
+    static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
+
+    [Theory]
+    [InlineData("https://company.bitrix24.com/rest/", false, true)]
+    [InlineData("https://203.0.113.7/rest/", false, true)]
+    [InlineData("http://company.bitrix24.com/rest/", false, false)]
+    [InlineData("https://127.0.0.1/rest/", false, false)]
+    [InlineData("https://localhost/rest/", false, false)]
+    [InlineData("https://portal.localhost/rest/", false, false)]
+    [InlineData("https://10.1.2.3/rest/", false, false)]
+    [InlineData("https://172.20.0.1/rest/", false, false)]
+    [InlineData("https://192.168.1.10/rest/", false, false)]
+    [InlineData("https://169.254.169.254/rest/", false, false)]
+    [InlineData("https://[::1]/rest/", false, false)]
+    [InlineData("https://[fd00::1]/rest/", false, false)]
+    [InlineData("https://[::ffff:10.0.0.1]/rest/", false, false)]
+    [InlineData("http://127.0.0.1:8080/rest/", true, true)]
+    public void Portal_addresses_on_private_networks_need_explicit_permission(string endpoint, bool allowPrivate, bool allowed)
+    {
+        var policy = new PortalAddressPolicy(Options.Create(new Bitrix24Options { AllowPrivateNetworkPortals = allowPrivate }));
+        Assert.Equal(allowed, policy.IsAllowed(new Uri(endpoint)));
+    }
+}
