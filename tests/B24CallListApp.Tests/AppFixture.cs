@@ -24,9 +24,12 @@ public class AppFixture : EmulatorFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = CreateApp();
+        Factory = CreateApp(settings: Settings());
         AppUrl = AddressOf(Factory);
     }
+
+    /// <summary>Settings a derived fixture adds to every app instance it starts.</summary>
+    protected virtual Dictionary<string, string?> Settings() => [];
 
     /// <summary>An app instance on this fixture's database and emulator; a second one stands for a restart or another server.</summary>
     public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null)
@@ -49,6 +52,8 @@ public class AppFixture : EmulatorFixture
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment(environment);
+            // The repository root holds appsettings.json and wwwroot/, as for `dotnet run`.
+            web.UseContentRoot(RepositoryRoot);
             foreach (var (key, value) in values)
             {
                 web.UseSetting(key, value);
@@ -57,6 +62,19 @@ public class AppFixture : EmulatorFixture
         factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         return factory;
+    }
+
+    static readonly string RepositoryRoot = FindRepositoryRoot();
+
+    static string FindRepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "B24CallListApp.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("B24CallListApp.sln not found above " + AppContext.BaseDirectory);
     }
 
     public static Uri AddressOf(WebApplicationFactory<Program> factory)
