@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TestSupport;
 
 namespace B24CallListApp.Tests;
@@ -18,6 +19,9 @@ public class AppFixture : EmulatorFixture
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
     public Uri AppUrl { get; private set; } = null!;
+
+    /// <summary>Every log line of every app instance this fixture started.</summary>
+    public LogSink Logs { get; } = new();
 
     public HttpClient Http { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false });
 
@@ -54,6 +58,7 @@ public class AppFixture : EmulatorFixture
             web.UseEnvironment(environment);
             // The repository root holds appsettings.json and wwwroot/, as for `dotnet run`.
             web.UseContentRoot(RepositoryRoot);
+            web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
             foreach (var (key, value) in values)
             {
                 web.UseSetting(key, value);

@@ -236,6 +236,31 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task No_log_line_carries_a_token()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        var store = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.IBitrix24TokenStore>();
+        var opened = (await store.GetAsync(new(portal.MemberId, 2), default))!;
+        await app.Control.ExpireAsync(opened.AccessToken);
+        var stored = (await StoredAsync(portal.MemberId))!;
+        await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.Installations.AccountOf(stored, 2), "profile", null);
+        var refreshed = (await store.GetAsync(new(portal.MemberId, 2), default))!;
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL" });
+
+        var secrets = new[] { portal.ApplicationToken, (string)open["accessToken"]!, (string)open["refreshToken"]!, refreshed.AccessToken, refreshed.RefreshToken, "test-secret" };
+        var lines = app.Logs.Lines.ToList();
+        Assert.NotEmpty(lines);
+        Assert.Contains(lines, l => l.Contains("Refreshed the tokens", StringComparison.Ordinal));
+        // The HTTP client's own request logs are captured too: app.info takes the token in its query string.
+        Assert.Contains(lines, l => l.Contains("rest/app.info", StringComparison.Ordinal));
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Healthz_answers_when_the_database_does()
     {
         using var response = await app.Http.GetAsync(new Uri(app.AppUrl, "healthz"));
