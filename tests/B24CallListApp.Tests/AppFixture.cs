@@ -36,7 +36,7 @@ public class AppFixture : EmulatorFixture
     protected virtual Dictionary<string, string?> Settings() => [];
 
     /// <summary>An app instance on this fixture's database and emulator; a second one stands for a restart or another server.</summary>
-    public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null)
+    public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -59,6 +59,10 @@ public class AppFixture : EmulatorFixture
             // The repository root holds appsettings.json and wwwroot/, as for `dotnet run`.
             web.UseContentRoot(RepositoryRoot);
             web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+            if (services is not null)
+            {
+                web.ConfigureServices(services);
+            }
             foreach (var (key, value) in values)
             {
                 web.UseSetting(key, value);

@@ -178,17 +178,33 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.DoesNotContain(await app.Control.RequestsAsync(b), r => r.Method == "crm.calllist.list" && r.UserId == 2);
     }
 
-    async Task<string> SessionAsync(EmulatedPortal portal, int userId)
+    [Fact]
+    public async Task A_page_session_expires_after_an_hour()
     {
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId });
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var instance = app.CreateApp(services: s => s.AddSingleton<TimeProvider>(clock));
+        var appUrl = AppFixture.AddressOf(instance);
+        var portal = await app.InstalledPortalAsync();
+        var session = await SessionAsync(portal, 2, appUrl);
+
+        Assert.Equal(200, (await MeAsync(session, appUrl)).Status);
+        clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(200, (await MeAsync(session, appUrl)).Status);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(401, (await MeAsync(session, appUrl)).Status);
+    }
+
+    async Task<string> SessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
+    {
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, url = (appUrl ?? app.AppUrl).ToString() });
         Assert.Equal(200, (int)open["status"]!);
         var match = System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"");
         return match.Groups[1].Value;
     }
 
-    async Task<(int Status, JsonObject? Body)> MeAsync(string? session)
+    async Task<(int Status, JsonObject? Body)> MeAsync(string? session, Uri? appUrl = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/me"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(appUrl ?? app.AppUrl, "api/me"));
         if (session is not null)
         {
             request.Headers.Add("X-B24-Session", session);
