@@ -1,7 +1,9 @@
+using B24CallListApp.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TestSupport;
@@ -111,6 +113,21 @@ public class AppFixture : EmulatorFixture
         var answer = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
         Assert.Equal(200, (int)answer["status"]!);
         return portal;
+    }
+
+    /// <summary>The portal's record, with its accounts, as the app stored it.</summary>
+    public async Task<PortalRecord?> StoredPortalAsync(string memberId)
+    {
+        await using var db = await Factory.Services.GetRequiredService<IDbContextFactory<AppDb>>().CreateDbContextAsync();
+        return await db.Portals.Include(p => p.Accounts).AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
+    }
+
+    /// <summary>Opens the app as a portal user would and returns the page session it hands out.</summary>
+    public async Task<string> OpenSessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
+    {
+        var open = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, url = (appUrl ?? AppUrl).ToString() });
+        Assert.Equal(200, (int)open["status"]!);
+        return System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"").Groups[1].Value;
     }
 
     /// <summary>Every byte the database keeps on disk, for scanning for secrets.</summary>

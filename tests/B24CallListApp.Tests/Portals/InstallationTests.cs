@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using B24CallListApp.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TestSupport;
 
@@ -10,11 +9,7 @@ namespace B24CallListApp.Tests.Portals;
 
 public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture>
 {
-    async Task<PortalRecord?> StoredAsync(string memberId)
-    {
-        await using var db = await app.Factory.Services.GetRequiredService<IDbContextFactory<AppDb>>().CreateDbContextAsync();
-        return await db.Portals.Include(p => p.Accounts).AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
-    }
+    Task<PortalRecord?> StoredAsync(string memberId) => app.StoredPortalAsync(memberId);
 
     Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields) =>
         app.Http.PostAsync(new Uri(app.AppUrl, path), new FormUrlEncodedContent(fields));
@@ -194,13 +189,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(401, (await MeAsync(session, appUrl)).Status);
     }
 
-    async Task<string> SessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
-    {
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, url = (appUrl ?? app.AppUrl).ToString() });
-        Assert.Equal(200, (int)open["status"]!);
-        var match = System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"");
-        return match.Groups[1].Value;
-    }
+    Task<string> SessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null) => app.OpenSessionAsync(portal, userId, appUrl);
 
     async Task<(int Status, JsonObject? Body)> MeAsync(string? session, Uri? appUrl = null)
     {

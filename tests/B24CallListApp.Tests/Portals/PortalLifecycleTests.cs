@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 using B24CallListApp.Portals;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TestSupport;
@@ -15,19 +14,12 @@ public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixt
 {
     T Service<T>() where T : notnull => app.Factory.Services.GetRequiredService<T>();
 
-    async Task<PortalRecord?> StoredAsync(string memberId)
-    {
-        await using var db = await Service<IDbContextFactory<AppDb>>().CreateDbContextAsync();
-        return await db.Portals.AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
-    }
+    Task<PortalRecord?> StoredAsync(string memberId) => app.StoredPortalAsync(memberId);
 
     async Task<(EmulatedPortal Portal, string Session)> OpenedPortalAsync(int userId = 1)
     {
         var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId });
-        Assert.Equal(200, (int)open["status"]!);
-        var session = System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"").Groups[1].Value;
-        return (portal, session);
+        return (portal, await app.OpenSessionAsync(portal, userId));
     }
 
     async Task<(int Status, JsonNode? Body)> CallListsAsync(string session, Uri? appUrl = null)
