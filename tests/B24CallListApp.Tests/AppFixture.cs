@@ -122,6 +122,40 @@ public class AppFixture : EmulatorFixture
         return await db.Portals.Include(p => p.Accounts).AsNoTracking().SingleOrDefaultAsync(p => p.MemberId == memberId);
     }
 
+    /// <summary>
+    /// Every column of a portal's row and of each of its account rows, as text: two snapshots are equal
+    /// only if nothing about the installation changed. (Encrypted columns compare as ciphertext:
+    /// a rewrite of the same secret still shows.)
+    /// </summary>
+    public static string Snapshot(PortalRecord portal) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            portal.Id,
+            portal.MemberId,
+            portal.Domain,
+            portal.ClientEndpoint,
+            portal.OAuthServer,
+            portal.ProtectedApplicationToken,
+            portal.Scope,
+            portal.Status,
+            portal.Language,
+            portal.InstalledAt,
+            portal.UpdatedAt,
+            Accounts = portal.Accounts.OrderBy(a => a.UserId).Select(a => new
+            {
+                a.Id,
+                a.UserId,
+                a.Admin,
+                a.ProtectedAccessToken,
+                a.ProtectedRefreshToken,
+                a.RefreshTokenHash,
+                a.ExpiresAt,
+                a.UpdatedAt,
+                a.Failure,
+                a.FailedAt,
+            }),
+        });
+
     /// <summary>Opens the app as a portal user would and returns the page session it hands out.</summary>
     public async Task<string> OpenSessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Bitrix24;
 
@@ -31,7 +32,8 @@ public enum Bitrix24Paging
 /// The one Bitrix24 REST client for every portal. It calls <c>{client_endpoint}{method}</c> as an
 /// account, refreshes on <c>expired_token</c>, and leaves limits and retries to its HTTP pipeline.
 /// </summary>
-public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, PortalRateLimiter limiter, Bitrix24OAuthClient oauth, PortalAddressPolicy addresses, IBitrix24PortalStore portals)
+public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, PortalRateLimiter limiter, Bitrix24OAuthClient oauth, PortalAddressPolicy addresses,
+    IBitrix24PortalStore portals, IOptions<Bitrix24Options> options)
 {
     public const int PageSize = 50;
     public const int MaxBatchCommands = 50;
@@ -68,13 +70,26 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     }
 
     /// <summary>
+    /// One call with an access token the app has just verified but not stored (the installer page
+    /// asks <c>profile</c> whether its user is an administrator before anything is saved). No refresh.
+    /// </summary>
+    public Task<Bitrix24Response> CallWithAccessTokenAsync(Uri clientEndpoint, string memberId, string accessToken, string method, object? parameters, CancellationToken ct = default)
+    {
+        var body = parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject ?? [];
+        body = body.DeepClone().AsObject();
+        body["auth"] = accessToken;
+        return SendAsync(new Bitrix24Account(new AccountKey(memberId, 0), clientEndpoint, clientEndpoint), method, body, Bitrix24Methods.IsRepeatable(method), ct);
+    }
+
+    /// <summary>
     /// The 302 only says that the portal moved; where to is asked of the trusted OAuth server,
     /// so a token never follows a Location header to a host nobody vouched for.
     /// </summary>
     async Task<Bitrix24Account> FollowMoveAsync(Bitrix24Account account, AuthToken token, Bitrix24PortalMovedException moved, CancellationToken ct)
     {
         var info = await oauth.GetTokenInfoAsync(account.OAuthServer, token.AccessToken, ct);
-        if (info.MemberId != account.Key.MemberId || info.ClientEndpoint == account.ClientEndpoint || !addresses.IsAllowed(info.ClientEndpoint))
+        // The same checks as a verified open: this app's token, this portal, its own domain, an allowed address.
+        if (info.ClientEndpoint == account.ClientEndpoint || TokenInfoCheck.Check(info, options.Value.ClientId, account.Key.MemberId, domain: null, addresses) is not null)
         {
             throw moved;
         }
@@ -97,6 +112,10 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         try
         {
             response = await http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e) when (e.InnerException is PortalAddressRefusedException)
+        {
+            throw new Bitrix24ForbiddenAddressException(method, e);
         }
         catch (HttpRequestException e)
         {
@@ -256,11 +275,28 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
     /// <summary>
     /// Reads every row of a list method in the fewest requests: the first page directly, the rest
-    /// 50 pages to a batch. Rows come back in the method's order.
+    /// 50 pages to a batch. Rows come back in the method's order, each id once. A portal that ignores
+    /// <c>start</c> (the same rows again) ends the read; one that pages past
+    /// <see cref="Bitrix24Options.MaxRowsPerRead"/> rows or <see cref="Bitrix24Options.MaxReadTime"/> is stopped
+    /// with <see cref="Bitrix24ReadLimitException"/>, so no portal can hold the app's memory or time.
     /// </summary>
     public async Task<IReadOnlyList<JsonElement>> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, CancellationToken ct = default)
     {
-        var rows = new List<JsonElement>();
+        var settings = options.Value;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(settings.MaxReadTime);
+        try
+        {
+            return await ReadPagesAsync(account, method, parameters, paging, new PagedRows(method, settings.MaxRowsPerRead), deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new Bitrix24ReadLimitException(method, $"it took longer than {settings.MaxReadTime}");
+        }
+    }
+
+    async Task<IReadOnlyList<JsonElement>> ReadPagesAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, PagedRows rows, CancellationToken ct)
+    {
         Bitrix24Response first;
         try
         {
@@ -268,20 +304,22 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         }
         catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")
         {
-            return rows;
+            return rows.All;
         }
 
         var firstPage = Rows(first.Result);
-        rows.AddRange(firstPage);
+        rows.Add(firstPage);
 
         if (paging == Bitrix24Paging.TotalAndNext)
         {
             if (first.Total is not { } total || first.Next is null)
             {
-                return rows;
+                return rows.All;
             }
 
-            var starts = Enumerable.Range(1, ((total - 1) / PageSize)).Select(p => p * PageSize).ToList();
+            // The total decides how many pages there are; past the row limit the read stops instead.
+            rows.EnsureRoomFor(total);
+            var starts = Enumerable.Range(1, (total - 1) / PageSize).Select(p => p * PageSize).ToList();
             var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
             foreach (var result in results)
             {
@@ -290,15 +328,15 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
                     throw result.Error;
                 }
 
-                rows.AddRange(Rows(result.Result));
+                rows.Add(Rows(result.Result));
             }
 
-            return rows;
+            return rows.All;
         }
 
         if (paging == Bitrix24Paging.UntilShortPage && firstPage.Count < PageSize)
         {
-            return rows;
+            return rows.All;
         }
 
         // A short first page of items.get may hide rows the user cannot read, so look a little further.
@@ -319,36 +357,72 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
                 }
 
                 var page = empty ? [] : Rows(result.Result);
+                if (page.Count > 0 && !rows.Add(page))
+                {
+                    // Nothing new: the portal answers the same rows whatever start says.
+                    return rows.All;
+                }
+
                 if (paging == Bitrix24Paging.UntilShortPage)
                 {
-                    rows.AddRange(page);
                     if (page.Count < PageSize)
                     {
-                        return rows;
+                        return rows.All;
                     }
 
                     continue;
                 }
 
                 // UntilAccessError: an empty page ends the list only if every later page of this batch is empty too.
-                if (empty)
-                {
-                    ended = true;
-                }
-                else
-                {
-                    ended = false;
-                    rows.AddRange(page);
-                }
+                ended = page.Count == 0;
             }
 
             if (ended)
             {
-                return rows;
+                return rows.All;
             }
 
             next += pagesPerBatch * PageSize;
             pagesPerBatch = MaxBatchCommands;
+        }
+    }
+
+    /// <summary>The rows of one paged read: each id once, and no more than the configured limit.</summary>
+    sealed class PagedRows(string method, int limit)
+    {
+        readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+
+        public List<JsonElement> All { get; } = [];
+
+        public void EnsureRoomFor(int total)
+        {
+            if (total > limit)
+            {
+                throw new Bitrix24ReadLimitException(method, $"the portal reports {total} rows, more than the {limit} one read may collect");
+            }
+        }
+
+        /// <summary>Adds the page's rows not seen before; false when the page held none.</summary>
+        public bool Add(IReadOnlyList<JsonElement> page)
+        {
+            var added = false;
+            foreach (var row in page)
+            {
+                var id = row.ValueKind == JsonValueKind.Object ? Bitrix24OAuthClient.String(row, "ID") : null;
+                if (id is not null && !_ids.Add(id))
+                {
+                    continue;
+                }
+
+                All.Add(row);
+                added = true;
+                if (All.Count > limit)
+                {
+                    throw new Bitrix24ReadLimitException(method, $"more than {limit} rows");
+                }
+            }
+
+            return added;
         }
     }
 

@@ -77,3 +77,15 @@ public sealed class Bitrix24ConnectionException(string method, Exception inner)
 /// <summary>An answer that is not Bitrix24's JSON (an HTML error page, an empty body, broken JSON).</summary>
 public sealed class Bitrix24UnexpectedResponseException(string method, int httpStatus, string snippet)
     : Bitrix24Exception($"Bitrix24 {method} gave an unexpected answer (HTTP {httpStatus}): {snippet}", "UNEXPECTED_ANSWER", null, httpStatus);
+
+/// <summary>The portal's answer was larger than <see cref="Bitrix24Options.MaxResponseBytes"/>; it was not read.</summary>
+public sealed class Bitrix24ResponseTooLargeException(string method, long limit)
+    : Bitrix24Exception($"Bitrix24 {method} answered more than {limit} bytes; the answer was refused", "RESPONSE_TOO_LARGE");
+
+/// <summary>A paged read passed <see cref="Bitrix24Options.MaxRowsPerRead"/> rows or <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
+public sealed class Bitrix24ReadLimitException(string method, string what)
+    : Bitrix24Exception($"Reading {method} stopped: {what}", "READ_LIMIT");
+
+/// <summary>The portal's host resolves only to loopback or private addresses, which the app does not call.</summary>
+public sealed class Bitrix24ForbiddenAddressException(string method, Exception inner)
+    : Bitrix24Exception($"Bitrix24 {method}: the portal's address is not a public one", "FORBIDDEN_ADDRESS", null, null, inner);

@@ -26,15 +26,26 @@ public static class Bitrix24Extensions
 
         services.AddHttpClient(Bitrix24OAuthClient.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
-            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // The OAuth server's answers are small; anything larger is refused instead of buffered.
+            .ConfigureHttpClient(c => (c.Timeout, c.MaxResponseContentBufferSize) = (Timeout.InfiniteTimeSpan, 1024 * 1024));
 
         var client = services.AddHttpClient<Bitrix24Client>()
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider =>
             {
-                // A 302 tells us the portal moved; we learn the new domain instead of following it.
-                AllowAutoRedirect = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                var handler = new SocketsHttpHandler
+                {
+                    // A 302 tells us the portal moved; we learn the new domain instead of following it.
+                    AllowAutoRedirect = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                };
+                if (!provider.GetRequiredService<IOptions<Bitrix24Options>>().Value.AllowPrivateNetworkPortals)
+                {
+                    // Checked where the socket connects, so a public name resolving to a private address is refused too.
+                    handler.ConnectCallback = provider.GetRequiredService<PortalAddressPolicy>().ConnectAsync;
+                }
+
+                return handler;
             });
         client.AddResilienceHandler("bitrix24", (pipeline, context) =>
             {
@@ -68,7 +79,7 @@ public static class Bitrix24Extensions
 
         if (args.Outcome.Exception is not null)
         {
-            return args.Outcome.Exception is HttpRequestException or Bitrix24TimeoutException;
+            return args.Outcome.Exception is HttpRequestException { InnerException: not PortalAddressRefusedException } or Bitrix24TimeoutException;
         }
 
         var response = args.Outcome.Result!;

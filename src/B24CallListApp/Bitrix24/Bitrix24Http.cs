@@ -50,7 +50,7 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         try
         {
             response = await base.SendAsync(request, attempt.Token);
-            await response.Content.LoadIntoBufferAsync(attempt.Token);
+            await BufferAsync(response, method, options.Value.MaxResponseBytes, attempt.Token);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
@@ -67,5 +67,51 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         }
 
         return response;
+    }
+
+    /// <summary>Reads the whole answer into memory, but never more than <paramref name="maxBytes"/>: a hostile portal cannot exhaust memory.</summary>
+    static async Task BufferAsync(HttpResponseMessage response, string method, long maxBytes, CancellationToken ct)
+    {
+        try
+        {
+            if (response.Content.Headers.ContentLength > maxBytes)
+            {
+                throw new Bitrix24ResponseTooLargeException(method, maxBytes);
+            }
+
+            await using var source = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await source.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    throw new Bitrix24ResponseTooLargeException(method, maxBytes);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            var content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length);
+            foreach (var header in response.Content.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content.Dispose();
+            response.Content = content;
+        }
+        catch (IOException e)
+        {
+            response.Dispose();
+            // A connection dropped mid-answer is a connection failure, like one dropped before it.
+            throw new HttpRequestException(HttpRequestError.ResponseEnded, e.Message, e);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 }

@@ -28,7 +28,7 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
             ["client_secret"] = settings.ClientSecret ?? "",
             ["refresh_token"] = refreshToken,
         });
-        using var root = await SendAsync(HttpMethod.Post, new Uri(oauthServer, "oauth/token/"), content, ct);
+        using var root = await SendAsync(HttpMethod.Post, new Uri(oauthServer, "oauth/token/"), content, settings.RefreshTimeout, ct);
         var answer = root.RootElement;
         var accessToken = String(answer, "access_token");
         var newRefreshToken = String(answer, "refresh_token");
@@ -49,7 +49,7 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
     /// <summary>Asks a trusted OAuth server who an access token belongs to.</summary>
     public async Task<TokenInfo> GetTokenInfoAsync(Uri oauthServer, string accessToken, CancellationToken ct)
     {
-        using var root = await SendAsync(HttpMethod.Get, new Uri(oauthServer, "rest/app.info?auth=" + Uri.EscapeDataString(accessToken)), null, ct);
+        using var root = await SendAsync(HttpMethod.Get, new Uri(oauthServer, "rest/app.info?auth=" + Uri.EscapeDataString(accessToken)), null, options.Value.VerifyTimeout, ct);
         if (!root.RootElement.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object ||
             !result.TryGetProperty("install", out var install) || install.ValueKind != JsonValueKind.Object)
         {
@@ -73,14 +73,14 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
             install.TryGetProperty("installed", out var installed) && installed.ValueKind == JsonValueKind.True);
     }
 
-    async Task<JsonDocument> SendAsync(HttpMethod method, Uri uri, HttpContent? content, CancellationToken ct)
+    async Task<JsonDocument> SendAsync(HttpMethod method, Uri uri, HttpContent? content, TimeSpan timeLimit, CancellationToken ct)
     {
         var operation = uri.AbsolutePath.Contains("app.info", StringComparison.Ordinal) ? "app.info" : "oauth/token";
         using var request = new HttpRequestMessage(method, uri) { Content = content };
         HttpResponseMessage response;
         string body;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.Value.RequestTimeout);
+        timeout.CancelAfter(timeLimit);
         try
         {
             response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, timeout.Token);

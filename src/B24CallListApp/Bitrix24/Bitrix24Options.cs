@@ -24,6 +24,21 @@ public sealed class Bitrix24Options
     /// <summary>One HTTP attempt to a portal may take this long (Bitrix24 itself cuts requests at 60 s).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(65);
 
+    /// <summary>Asking the OAuth server who a token belongs to (every install, open and event) may take this long.</summary>
+    public TimeSpan VerifyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A token refresh, and then storing the new pair, may each take this long; neither is cut short by the caller.</summary>
+    public TimeSpan RefreshTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest answer the app reads from a portal; a larger one is refused, not buffered.</summary>
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Most rows one paged read collects; a portal that pages without end is stopped here.</summary>
+    public int MaxRowsPerRead { get; set; } = 200_000;
+
+    /// <summary>Longest time one paged read may take in all.</summary>
+    public TimeSpan MaxReadTime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often a call that is safe to repeat is repeated after a transient failure.</summary>
     public int MaxRetries { get; set; } = 3;
 
@@ -88,9 +103,14 @@ public sealed class Bitrix24OptionsValidator(IHostEnvironment environment) : IVa
             failures.Add("Bitrix24:RateLimit needs BurstLimit >= 1, RequestsPerSecond > 0 and QueueLimit >= 1.");
         }
 
-        if (options.RequestTimeout <= TimeSpan.Zero || options.MaxRetries < 0)
+        if (options.RequestTimeout <= TimeSpan.Zero || options.VerifyTimeout <= TimeSpan.Zero || options.RefreshTimeout <= TimeSpan.Zero || options.MaxRetries < 0)
         {
-            failures.Add("Bitrix24:RequestTimeout must be positive and Bitrix24:MaxRetries not negative.");
+            failures.Add("Bitrix24:RequestTimeout, Bitrix24:VerifyTimeout and Bitrix24:RefreshTimeout must be positive and Bitrix24:MaxRetries not negative.");
+        }
+
+        if (options.MaxResponseBytes < 64 * 1024 || options.MaxRowsPerRead < 50 || options.MaxReadTime <= TimeSpan.Zero)
+        {
+            failures.Add("Bitrix24:MaxResponseBytes must be at least 65536, Bitrix24:MaxRowsPerRead at least 50 and Bitrix24:MaxReadTime positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

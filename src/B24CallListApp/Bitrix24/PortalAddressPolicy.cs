@@ -4,6 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Bitrix24;
 
+/// <summary>A portal's host resolved only to addresses the app may not send tokens to.</summary>
+public sealed class PortalAddressRefusedException(string host)
+    : IOException($"The portal host {host} resolves only to loopback, private or reserved addresses");
+
 /// <summary>Which portal addresses the app will send tokens to.</summary>
 public sealed class PortalAddressPolicy(IOptions<Bitrix24Options> options)
 {
@@ -23,7 +27,34 @@ public sealed class PortalAddressPolicy(IOptions<Bitrix24Options> options)
         return !IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var address) || IsPublic(address);
     }
 
-    static bool IsPublic(IPAddress address)
+    /// <summary>
+    /// Connects to the portal only through an address that is public: a name that resolves to
+    /// loopback or a private range is refused at the socket, where the check cannot be fooled by DNS.
+    /// </summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var resolved = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var allowed = options.Value.AllowPrivateNetworkPortals ? resolved : resolved.Where(IsPublic).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new PortalAddressRefusedException(host);
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {

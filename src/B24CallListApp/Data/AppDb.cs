@@ -49,6 +49,14 @@ public sealed class AccountRecord
 
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Why this account's tokens stopped working (invalid_grant, wrong_client, ...), until the user
+    /// opens the app again. It belongs to this user alone: the portal's status is not touched.
+    /// </summary>
+    public string? Failure { get; set; }
+
+    public DateTimeOffset? FailedAt { get; set; }
 }
 
 public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataProtectionKeyContext
@@ -71,6 +79,7 @@ public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options),
         {
             account.HasIndex(a => new { a.PortalId, a.UserId }).IsUnique();
             account.Property(a => a.RefreshTokenHash).HasMaxLength(64);
+            account.Property(a => a.Failure).HasMaxLength(64);
         });
     }
 }

@@ -135,6 +135,7 @@ public static class ControlEndpoints
             portal.App.EventHandlerUrl = OptionalString(body, "eventHandlerUrl") ?? portal.App.EventHandlerUrl;
             portal.App.Scope = OptionalString(body, "scope") ?? portal.App.Scope;
             portal.App.Deleted = OptionalBool(body, "deleted") ?? portal.App.Deleted;
+            portal.App.Uninstalled = OptionalBool(body, "uninstalled") ?? portal.App.Uninstalled;
             portal.App.PaymentRequired = OptionalBool(body, "paymentRequired") ?? portal.App.PaymentRequired;
             portal.App.InstallFinished = OptionalBool(body, "installFinished") ?? portal.App.InstallFinished;
         }
@@ -162,6 +163,7 @@ public static class ControlEndpoints
                     handlerUrl = portal.App.HandlerUrl,
                     installUrl = portal.App.InstallUrl,
                     deleted = portal.App.Deleted,
+                    uninstalled = portal.App.Uninstalled,
                     paymentRequired = portal.App.PaymentRequired,
                     scope = portal.App.Scope,
                 },
@@ -413,8 +415,13 @@ public static class ControlEndpoints
             return NotFound("user");
         }
 
+        if (install)
+        {
+            Reinstall(portal);
+        }
+
         var post = AppFramePost.Create(emulator, portal, userId, url, install, OptionalString(body, "lang") ?? portal.Language,
-            OptionalString(body, "placement") ?? "DEFAULT", OptionalString(body, "placementOptions") ?? "{}");
+            OptionalString(body, "placement") ?? "DEFAULT", PlacementOptions(body));
         using var message = new HttpRequestMessage(HttpMethod.Post, post.Url) { Content = new FormUrlEncodedContent(post.Fields) };
         using var response = await http.CreateClient("app").SendAsync(message, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
@@ -435,6 +442,39 @@ public static class ControlEndpoints
             refreshToken = post.Grant.RefreshToken,
         });
     });
+
+    /// <summary>
+    /// <c>placementOptions</c> in the control body: a string is sent as it is, an object as JSON, null
+    /// leaves the field out, and without the key the portal picks the shape an ordinary open has.
+    /// </summary>
+    static string? PlacementOptions(JsonObject body)
+    {
+        if (!body.ContainsKey("placementOptions"))
+        {
+            return AppFramePost.DefaultOptions;
+        }
+
+        return body["placementOptions"] switch
+        {
+            null => null,
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            JsonObject or JsonArray => body["placementOptions"]!.ToJsonString(),
+            _ => throw new BadRequest("'placementOptions' must be a string, an object, an array or null"),
+        };
+    }
+
+    /// <summary>An install after an uninstall brings the app back with a new application token, as Bitrix24 does.</summary>
+    static void Reinstall(Portal portal)
+    {
+        lock (portal.Sync)
+        {
+            if (portal.App.Uninstalled)
+            {
+                portal.App.Uninstalled = false;
+                portal.App.ApplicationToken = Emulator.RandomHex(16);
+            }
+        }
+    }
 
     /// <summary>Sends ONAPPINSTALL, ONAPPUPDATE or ONAPPUNINSTALL to the app, form-encoded as Bitrix24 does.</summary>
     static Task<IResult> SendEvent(string memberId, HttpRequest request, Emulator emulator, IHttpClientFactory http, CancellationToken ct) => Guard(async () =>
@@ -458,7 +498,22 @@ public static class ControlEndpoints
         }
 
         var userId = (int)(OptionalNumber(body, "userId") ?? 1);
+        if (eventName == "ONAPPINSTALL")
+        {
+            Reinstall(portal);
+        }
+
         var applicationToken = OptionalString(body, "applicationToken") ?? portal.App.ApplicationToken;
+        if (eventName == "ONAPPUNINSTALL" && OptionalBool(body, "uninstall") != false)
+        {
+            // Bitrix24 removes the app, and with it every token of the app, before it tells the app.
+            lock (portal.Sync)
+            {
+                portal.App.Uninstalled = true;
+                portal.App.InstallFinished = false;
+                portal.Placements.RemoveAll(p => p.ClientId == portal.App.ClientId);
+            }
+        }
         var now = emulator.Time.GetUtcNow();
         var fields = new List<KeyValuePair<string, string>>
         {
@@ -475,6 +530,11 @@ public static class ControlEndpoints
         if (eventName == "ONAPPUNINSTALL")
         {
             fields.Add(new("data[CLEAN]", OptionalBool(body, "clean") == true ? "1" : "0"));
+        }
+        else if (OptionalBool(body, "withTokens") == false)
+        {
+            // An event not tied to a user carries no tokens (documented for ONAPPUPDATE).
+            fields.AddRange([new("data[VERSION]", "1"), new("data[ACTIVE]", "Y"), new("data[INSTALLED]", "Y")]);
         }
         else
         {

@@ -79,7 +79,7 @@ public static class OAuthEndpoints
             return Error(emulator, path, grantType, clientId, 402, "PAYMENT_REQUIRED", "Payment required");
         }
 
-        if (grant.Portal.Deleted)
+        if (grant.Portal.Deleted || app.Uninstalled)
         {
             return Error(emulator, path, grantType, clientId, 400, "invalid_grant", "Portal was deleted");
         }
@@ -114,7 +114,7 @@ public static class OAuthEndpoints
         var fields = await ReadFieldsAsync(request);
         var token = fields.GetValueOrDefault("auth");
         var grant = emulator.FindByAccessToken(token);
-        if (grant is null || grant.Portal.App.Deleted || grant.Portal.Deleted)
+        if (grant is null || grant.Portal.App.Deleted || grant.Portal.App.Uninstalled || grant.Portal.Deleted)
         {
             return Error(emulator, path, null, null, 401, "invalid_token", "Unable to get application by token");
         }

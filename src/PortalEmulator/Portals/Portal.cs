@@ -10,6 +10,10 @@ public sealed class RegisteredApp
     public required string ApplicationToken { get; set; }
     public string Scope { get; set; } = "crm,placement,user";
     public bool Deleted { get; set; }
+
+    /// <summary>Removed from the portal by an administrator: every token the app had is revoked.</summary>
+    public bool Uninstalled { get; set; }
+
     public bool PaymentRequired { get; set; }
     public bool InstallFinished { get; set; }
     public string? HandlerUrl { get; set; }
@@ -118,6 +122,11 @@ public sealed class Portal
     public FaultBook Faults { get; } = new();
 
     public PortalUser? FindUser(int id) => Users.FirstOrDefault(u => u.Id == id);
+
+    int _opens;
+
+    /// <summary>An open without options sends no PLACEMENT_OPTIONS at all, or <c>[]</c>, turn about, as portals do.</summary>
+    public string? NextEmptyPlacementOptions() => Interlocked.Increment(ref _opens) % 2 == 1 ? null : "[]";
 
     public Dictionary<int, CrmEntity> EntitiesOf(int entityTypeId) =>
         entityTypeId == CrmEntity.ContactType ? Contacts : Companies;

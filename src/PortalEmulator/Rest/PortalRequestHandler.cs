@@ -174,7 +174,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
             throw new RestError(401, "expired_token", "The access token provided has expired.");
         }
 
-        if (portal.App.Deleted)
+        if (portal.App.Deleted || portal.App.Uninstalled)
         {
             throw new RestError(401, "invalid_token", "Application not installed");
         }

@@ -11,6 +11,9 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
 {
     Task<PortalRecord?> StoredAsync(string memberId) => app.StoredPortalAsync(memberId);
 
+    /// <summary>Every column of the portal's row and of each account row, to compare before and after.</summary>
+    static string Snapshot(PortalRecord portal) => AppFixture.Snapshot(portal);
+
     Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields) =>
         app.Http.PostAsync(new Uri(app.AppUrl, path), new FormUrlEncodedContent(fields));
 
@@ -110,11 +113,11 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(403, (int)response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Contains("data-message=\"VerificationFailed\"", body, StringComparison.Ordinal);
+        // The refusal is shown in the frame of the portal the request claims, and nowhere else.
+        Assert.EndsWith($"frame-ancestors https://{victim.Domain}", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
 
-        var after = await StoredAsync(victim.MemberId);
-        Assert.Equal(before!.UpdatedAt, after!.UpdatedAt);
-        Assert.Equal(before.Accounts.Select(a => a.RefreshTokenHash), after.Accounts.Select(a => a.RefreshTokenHash));
+        Assert.Equal(Snapshot(before!), Snapshot((await StoredAsync(victim.MemberId))!));
         Assert.Null(await StoredAsync(attacker.MemberId));
     }
 
@@ -122,7 +125,8 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task Uninstall_needs_the_application_token_and_clean_deletes_everything()
     {
         var kept = await app.InstalledPortalAsync();
-        var wrong = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "guessed", clean = true });
+        // A forged uninstall: the portal still has the app, the application token is a guess.
+        var wrong = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "guessed0guessed0guessed0guessed00", clean = true, uninstall = false });
         Assert.Equal(401, (int)wrong["status"]!);
         Assert.NotNull(await StoredAsync(kept.MemberId));
 
@@ -132,7 +136,13 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(PortalStatus.Uninstalled, stored!.Status);
         Assert.Empty(stored.Accounts);
 
+        // The portal revoked the app's tokens: an open with one is refused.
         var open = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/open", new { userId = 1 });
+        Assert.Equal(403, (int)open["status"]!);
+
+        // The portal has the app again, but the app never heard of it: it says the app was removed.
+        await app.Control.UpdateAppAsync(kept, new { uninstalled = false });
+        open = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/open", new { userId = 1 });
         Assert.Equal(404, (int)open["status"]!);
         Assert.Contains("data-message=\"Uninstalled\"", (string)open["body"]!, StringComparison.Ordinal);
 
@@ -141,8 +151,9 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(200, (int)clean["status"]!);
         Assert.Null(await StoredAsync(cleaned.MemberId));
 
-        var unknown = await PostFormAsync("events", new() { ["event"] = "ONAPPUNINSTALL", ["auth[member_id]"] = "0000", ["auth[application_token]"] = "x" });
-        Assert.Equal(200, (int)unknown.StatusCode);
+        // An unknown portal is a no-op, answered exactly as a wrong application token: nothing tells an outsider which portals use the app.
+        var unknown = await PostFormAsync("events", new() { ["event"] = "ONAPPUNINSTALL", ["auth[member_id]"] = "0000", ["auth[application_token]"] = "guessed0guessed0guessed0guessed00" });
+        Assert.Equal(((int)wrong["status"]!, (string)wrong["body"]!), ((int)unknown.StatusCode, await unknown.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -249,7 +260,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var opened = (await store.GetAsync(new(portal.MemberId, 2), default))!;
         await app.Control.ExpireAsync(opened.AccessToken);
         var stored = (await StoredAsync(portal.MemberId))!;
-        await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.Installations.AccountOf(stored, 2), "profile", null);
+        await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.PortalStore.AccountOf(stored, 2), "profile", null);
         var refreshed = (await store.GetAsync(new(portal.MemberId, 2), default))!;
         await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL" });
 

@@ -43,7 +43,7 @@ public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixt
         var refreshes = await RefreshCountAsync();
 
         var stored = (await StoredAsync(portal.MemberId))!;
-        var account = Installations.AccountOf(stored, 1);
+        var account = PortalStore.AccountOf(stored, 1);
         var client = Service<Bitrix24Client>();
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.CallAsync(account, "profile", null)));
 
@@ -108,30 +108,48 @@ public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixt
     }
 
     [Fact]
-    public async Task A_deleted_app_and_a_dead_refresh_token_are_recorded_and_explained()
+    public async Task A_dead_refresh_token_is_recorded_on_that_account_alone_and_explained()
+    {
+        var (portal, adminSession) = await OpenedPortalAsync(userId: 1);
+        var managerSession = await app.OpenSessionAsync(portal, 2);
+        var adminToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(portal.MemberId, 1), default))!;
+        await app.Control.RefreshAsync(adminToken.RefreshToken);
+        await app.Control.ExpireAsync(adminToken.AccessToken);
+
+        var (status, body) = await CallListsAsync(adminSession);
+        Assert.Equal(401, status);
+        Assert.Equal("ReinstallRequired", (string)body!["code"]!);
+        var stored = (await StoredAsync(portal.MemberId))!;
+        Assert.Equal(PortalStatus.Active, stored.Status);
+        Assert.Equal("invalid_grant", stored.Accounts.Single(a => a.UserId == 1).Failure);
+
+        // Every other user of the portal keeps working.
+        Assert.Equal(200, (await CallListsAsync(managerSession)).Status);
+        Assert.Null(stored.Accounts.Single(a => a.UserId == 2).Failure);
+
+        // Opening the app again brings fresh tokens and the user back.
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        Assert.Equal(200, (int)open["status"]!);
+        Assert.Null((await StoredAsync(portal.MemberId))!.Accounts.Single(a => a.UserId == 1).Failure);
+    }
+
+    [Fact]
+    public async Task A_deleted_app_is_explained_to_the_user_whose_refresh_said_so()
     {
         var (deleted, deletedSession) = await OpenedPortalAsync();
         var deletedToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(deleted.MemberId, 1), default))!;
         await app.Control.ExpireAsync(deletedToken.AccessToken);
         await app.Control.UpdateAppAsync(deleted, new { deleted = true });
+
         var (status, body) = await CallListsAsync(deletedSession);
         Assert.Equal(410, status);
         Assert.Equal("AppDeleted", (string)body!["code"]!);
-        Assert.Equal(PortalStatus.AppDeleted, (await StoredAsync(deleted.MemberId))!.Status);
+        Assert.Equal("wrong_client", (await StoredAsync(deleted.MemberId))!.Accounts.Single(a => a.UserId == 1).Failure);
 
-        var (dead, deadSession) = await OpenedPortalAsync();
-        var deadToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(dead.MemberId, 1), default))!;
-        await app.Control.RefreshAsync(deadToken.RefreshToken);
-        await app.Control.ExpireAsync(deadToken.AccessToken);
-        (status, body) = await CallListsAsync(deadSession);
-        Assert.Equal(401, status);
-        Assert.Equal("ReinstallRequired", (string)body!["code"]!);
-        Assert.Equal(PortalStatus.ReinstallRequired, (await StoredAsync(dead.MemberId))!.Status);
-
-        // Opening the app again brings fresh tokens and the portal back.
-        var open = await app.Control.PostAsync($"/_emulator/portals/{dead.MemberId}/open", new { userId = 1 });
-        Assert.Equal(200, (int)open["status"]!);
-        Assert.Equal(PortalStatus.Active, (await StoredAsync(dead.MemberId))!.Status);
+        // The account is not asked again until the user opens the app: no further OAuth calls.
+        var oauthCalls = (await app.Control.OAuthRequestsAsync()).Count;
+        Assert.Equal(410, (await CallListsAsync(deletedSession)).Status);
+        Assert.Equal(oauthCalls, (await app.Control.OAuthRequestsAsync()).Count);
     }
 
     [Fact]

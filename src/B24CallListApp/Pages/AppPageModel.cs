@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace B24CallListApp.Pages;
+
+/// <summary>A page that says one thing: the key of a sentence in the user's language, and whether it is an error.</summary>
+public sealed record PageMessage(string TextKey, bool IsError);
+
+/// <summary>
+/// The base of every page: which portal may frame it, and the message it shows when it cannot show
+/// what was asked. Headers are set here, once, for every page.
+/// </summary>
+public abstract class AppPageModel : PageModel
+{
+    /// <summary>
+    /// The one origin allowed to frame this page: the verified portal's, or, for a page that only shows
+    /// a message, the portal the request claims to come from (so the user sees why, not a blank frame).
+    /// </summary>
+    public string? FrameAncestor { get; protected set; }
+
+    public PageMessage? Message { get; private set; }
+
+    protected IActionResult ShowMessage(int status, string textKey, string? frameAncestor = null)
+    {
+        Response.StatusCode = status;
+        Message = new PageMessage(textKey, status >= 400);
+        FrameAncestor ??= frameAncestor;
+        return Page();
+    }
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        await next();
+        PageHeaders.Apply(Response, FrameAncestor);
+    }
+}
+
+/// <summary>Security headers of every page: framing only by the portal that opened it, scripts only from the app.</summary>
+public static class PageHeaders
+{
+    public static void Apply(HttpResponse response, string? frameAncestor)
+    {
+        var options = response.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Bitrix24.Bitrix24Options>>().Value;
+        var scripts = Uri.TryCreate(options.JsSdkUrl, UriKind.Absolute, out var sdk) ? " " + sdk.GetLeftPart(UriPartial.Authority) : "";
+        response.Headers.ContentSecurityPolicy =
+            $"default-src 'self'; script-src 'self'{scripts}; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {frameAncestor ?? "'none'"}";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.CacheControl = "no-store";
+    }
+}

@@ -1,0 +1,62 @@
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Portals;
+using B24CallListApp.Resources;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+
+namespace B24CallListApp.Pages;
+
+/// <summary>
+/// <c>POST /install</c>: the installer page the portal opens in its iframe (only an administrator
+/// installs), or an <c>ONAPPINSTALL</c> event posted to the same address.
+/// </summary>
+[EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
+public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions> posts, IOptions<Bitrix24Options> bitrix24, IStringLocalizer<SharedResource> texts) : AppPageModel
+{
+    public string JsSdkUrl => bitrix24.Value.JsSdkUrl;
+
+    public IActionResult OnGet() => ShowMessage(200, "NotInstalled", FramePost.ClaimedOrigin(Request.Query));
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        // No handler parameters: MVC would read the form before the size cap applies (PortalForm reads it).
+        var ct = HttpContext.RequestAborted;
+        var claimed = FramePost.ClaimedOrigin(Request.Query);
+        var (form, status) = await PortalForm.ReadAsync(Request, posts.Value.MaxBodyBytes, ct);
+        if (form is null)
+        {
+            return ShowMessage(status, Problems.ForFormStatus(status), claimed);
+        }
+
+        if (AppEvent.IsEvent(form))
+        {
+            var (eventStatus, body) = await EventEndpoints.AnswerAsync(form, installer, ct);
+            return new JsonResult(body) { StatusCode = eventStatus };
+        }
+
+        var post = FramePost.Read(Request.Query, form, out var malformed);
+        if (post is null)
+        {
+            return ShowMessage(400, "BadRequest", claimed);
+        }
+
+        var requestBase = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}/");
+        var result = await installer.InstallAsync(post, requestBase, texts["AppTitle"], ct);
+        FrameAncestor = result.Portal?.Origin ?? claimed;
+        switch (result.Outcome)
+        {
+            case InstallOutcome.Installed:
+                return Page();
+            case InstallOutcome.AdminRequired:
+                return ShowMessage(403, "AdminRequired");
+            case InstallOutcome.Failed:
+                var (errorStatus, errorKey) = Problems.For(result.Error!);
+                return ShowMessage(errorStatus, errorKey);
+            default:
+                var (refusedStatus, refusedKey) = Problems.For(result.Failure ?? malformed ?? VerificationFailure.InvalidToken);
+                return ShowMessage(refusedStatus, refusedKey);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace B24CallListApp.Pages;
+
+public static class PagesExtensions
+{
+    static readonly CultureInfo[] Languages = [new("en"), new("ru")];
+
+    public static IServiceCollection AddAppPages(this IServiceCollection services)
+    {
+        services.AddLocalization();
+        // Russian text stays readable in the page source instead of becoming character references.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        // The iframe has no usable cookies, so the cookie-based antiforgery is off; forms that change
+        // data carry the app's own token bound to the page session (Portals/PageSessions.cs).
+        services.AddRazorPages(options => options.Conventions.ConfigureFilter(new IgnoreAntiforgeryTokenAttribute()));
+        services.Configure<ForwardedHeadersOptions>(options =>
+            // Only proxies on loopback (the defaults) are believed about the public scheme and host.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+        return services;
+    }
+
+    public static WebApplication UseAppPages(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler("/Error");
+        app.UseStaticFiles();
+        // The portal says the user's language in LANG (query string); anything but en and ru reads English.
+        app.UseRequestLocalization(options =>
+        {
+            options.DefaultRequestCulture = new RequestCulture("en");
+            options.SupportedCultures = Languages;
+            options.SupportedUICultures = Languages;
+            options.RequestCultureProviders = [new QueryStringRequestCultureProvider { QueryStringKey = "LANG", UIQueryStringKey = "LANG" }];
+        });
+        app.UseRouting();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    public static void MapAppPages(this WebApplication app)
+    {
+        app.MapRazorPages();
+        app.MapPageApi();
+    }
+}

@@ -1,0 +1,33 @@
+using B24CallListApp.Bitrix24;
+
+namespace B24CallListApp.Pages;
+
+/// <summary>
+/// What the user is told when something fails: an HTTP status and the key of a sentence in their
+/// language (Resources/SharedResource.resx) that says what happened and what to do. Never an exception's text.
+/// </summary>
+public static class Problems
+{
+    public static (int Status, string TextKey) For(Bitrix24Exception error) => error switch
+    {
+        Bitrix24PaymentRequiredException => (402, "PaymentRequired"),
+        Bitrix24AppDeletedException => (410, "AppDeleted"),
+        Bitrix24ReinstallRequiredException or Bitrix24AuthException => (401, "ReinstallRequired"),
+        Bitrix24AccessDeniedException => (403, "AccessDenied"),
+        Bitrix24PortalDeletedException => (410, "PortalDeleted"),
+        Bitrix24RateLimitException or Bitrix24OperationTimeLimitException => (503, "PortalBusy"),
+        Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24PortalMovedException => (503, "PortalUnreachable"),
+        _ => (500, "Error"),
+    };
+
+    public static (int Status, string TextKey) For(VerificationFailure failure) => failure switch
+    {
+        VerificationFailure.MissingFields or VerificationFailure.Malformed => (400, "BadRequest"),
+        VerificationFailure.OAuthServerUnreachable => (503, "PortalUnreachable"),
+        VerificationFailure.Busy => (503, "AppBusy"),
+        _ => (403, "VerificationFailed"),
+    };
+
+    /// <summary>Why a portal form could not be read (<see cref="Portals.PortalForm"/>).</summary>
+    public static string ForFormStatus(int status) => status == StatusCodes.Status413PayloadTooLarge ? "TooLarge" : "BadRequest";
+}

@@ -1,0 +1,59 @@
+using System.Threading.RateLimiting;
+using B24CallListApp.Bitrix24;
+using Microsoft.Extensions.Options;
+
+namespace B24CallListApp.Portals;
+
+public static class PortalsExtensions
+{
+    /// <summary>The rate-limiting policy of every endpoint a portal POSTs to.</summary>
+    public const string PortalPostsPolicy = "portal-posts";
+
+    public static IServiceCollection AddPortals(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PortalPostOptions>().Bind(configuration.GetSection(PortalPostOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalPostOptions>, PortalPostOptionsValidator>();
+        services.AddOptions<AppOptions>().Bind(configuration.GetSection(AppOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
+
+        services.AddSingleton<TokenProtector>();
+        services.AddSingleton<IBitrix24TokenStore, DbTokenStore>();
+        services.AddSingleton<PortalStore>();
+        services.AddSingleton<IBitrix24PortalStore>(sp => sp.GetRequiredService<PortalStore>());
+        services.AddSingleton<PortalFailures>();
+        services.AddSingleton<PortalVerifier>();
+        services.AddSingleton<PortalSignIn>();
+        services.AddSingleton<Installer>();
+        services.AddSingleton<PageSessions>();
+        services.AddSingleton<FormTokens>();
+        services.AddSingleton<SessionResolver>();
+
+        // Anyone can POST to the portal endpoints, and each POST costs an OAuth server call: each
+        // client address gets its own budget, so one flood does not starve everyone else's opens.
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(PortalPostsPolicy, context =>
+            {
+                var options = context.RequestServices.GetRequiredService<IOptions<PortalPostOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.PerAddressBurst,
+                    TokensPerPeriod = options.PerAddressPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                return ValueTask.CompletedTask;
+            };
+        });
+        return services;
+    }
+
+    public static void MapPortals(this IEndpointRouteBuilder app) =>
+        app.MapEvents().RequireRateLimiting(PortalPostsPolicy);
+}
