@@ -16,6 +16,7 @@ app.MapHealthChecks("/healthz");
 app.MapPortals();
 app.MapAppPages();
 
+app.WarnAboutUnsafeSettings();
 await app.MigrateDatabaseAsync();
 await app.RunAsync();
 

@@ -25,6 +25,9 @@ public sealed class Emulator(TimeProvider time, IOptions<EmulatorOptions> option
 
     public Portal? FindPortal(string memberId) => _portals.GetValueOrDefault(memberId);
 
+    /// <summary>Faults of the OAuth server itself, by path (<c>token</c> or <c>app.info</c>).</summary>
+    public FaultBook OAuthFaults { get; } = new();
+
     public bool IsKnownClient(string? clientId, string? secret) =>
         _portals.Values.Any(p => p.App.ClientId == clientId && OAuth.OAuthEndpoints.FixedTimeEquals(p.App.ClientSecret, secret));
 

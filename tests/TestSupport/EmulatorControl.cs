@@ -70,6 +70,28 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
 
     public Task UpdateAppAsync(EmulatedPortal portal, object settings) => PostAsync($"/_emulator/portals/{portal.MemberId}/app", settings);
 
+    /// <summary>Makes the OAuth server's next answers on <c>path</c> (token or app.info) slow or failing.</summary>
+    public Task OAuthFaultAsync(object fault) => PostAsync("/_emulator/oauth/faults", fault);
+
+    /// <summary>Switches on ways a broken or hostile portal misbehaves (<c>ignoreStart</c>).</summary>
+    public Task QuirksAsync(EmulatedPortal portal, object quirks) => PostAsync($"/_emulator/portals/{portal.MemberId}/quirks", quirks);
+
+    /// <summary>The form fields of a portal's frame POST for a user, with tokens fresh from the portal.</summary>
+    public async Task<Dictionary<string, string>> FramePostFieldsAsync(EmulatedPortal portal, int userId)
+    {
+        var user = await IssueTokensAsync(portal, userId);
+        return new Dictionary<string, string>
+        {
+            ["AUTH_ID"] = user.AccessToken,
+            ["AUTH_EXPIRES"] = "3600",
+            ["REFRESH_ID"] = user.RefreshToken,
+            ["SERVER_ENDPOINT"] = portal.OAuthServer + "rest/",
+            ["member_id"] = portal.MemberId,
+            ["status"] = "L",
+            ["PLACEMENT"] = "DEFAULT",
+        };
+    }
+
     public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
         (int)(await PostAsync($"/_emulator/portals/{portal.MemberId}/calllists", new { entityType, entityIds, webFormId }))["id"]!;
 

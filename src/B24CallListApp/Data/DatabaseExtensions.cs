@@ -1,25 +1,76 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Data;
+
+/// <summary><c>Database:Provider</c>: where the app keeps its data.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    public string Provider { get; set; } = "Sqlite";
+}
+
+/// <summary>
+/// <c>DataProtection:*</c>: how the key ring that encrypts tokens is itself kept. By default it lives in
+/// the database beside the tokens it protects, unencrypted, so a copy of the database reads every
+/// token; production deployments keep it apart (<see cref="KeysPath"/>) or encrypt it (<see cref="CertificatePath"/>).
+/// </summary>
+public sealed class KeyRingOptions
+{
+    public const string Section = "DataProtection";
+
+    /// <summary>A folder for the key ring instead of the database (shared by every instance).</summary>
+    public string? KeysPath { get; set; }
+
+    /// <summary>A PFX certificate whose key encrypts the key ring at rest.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    public bool IsProtected => !string.IsNullOrWhiteSpace(KeysPath) || !string.IsNullOrWhiteSpace(CertificatePath);
+}
 
 public static class DatabaseExtensions
 {
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Default") ?? "Data Source=b24calllist.db";
-        var provider = configuration["Database:Provider"] ?? "Sqlite";
-        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
+        if (!string.Equals(database.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"Database:Provider '{provider}' is not supported yet; use Sqlite.");
+            throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions),
+                [$"Database:Provider '{database.Provider}' is not supported yet; use Sqlite."]);
         }
 
+        var connectionString = configuration.GetConnectionString("Default") ?? "Data Source=b24calllist.db";
         services.AddDbContextFactory<AppDb>(options => options.UseSqlite(connectionString));
 
-        // Tokens are encrypted with a key ring kept beside the data, so a restart can still read them.
-        services.AddDataProtection()
-            .SetApplicationName("B24CallListApp")
-            .PersistKeysToDbContext<AppDb>();
+        // Tokens are encrypted with a key ring that outlives a restart; where it lives is the operator's choice.
+        var keyRing = configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new();
+        services.AddSingleton(Options.Create(keyRing));
+        var dataProtection = services.AddDataProtection().SetApplicationName("B24CallListApp");
+        if (!string.IsNullOrWhiteSpace(keyRing.KeysPath))
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keyRing.KeysPath));
+        }
+        else
+        {
+            dataProtection.PersistKeysToDbContext<AppDb>();
+        }
+
+        if (!string.IsNullOrWhiteSpace(keyRing.CertificatePath))
+        {
+            if (!File.Exists(keyRing.CertificatePath))
+            {
+                throw new OptionsValidationException(KeyRingOptions.Section, typeof(KeyRingOptions),
+                    [$"DataProtection:CertificatePath '{keyRing.CertificatePath}' does not exist."]);
+            }
+
+            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(keyRing.CertificatePath, keyRing.CertificatePassword));
+        }
+
         return services;
     }
 

@@ -56,4 +56,25 @@ public static class PortalsExtensions
 
     public static void MapPortals(this IEndpointRouteBuilder app) =>
         app.MapEvents().RequireRateLimiting(PortalPostsPolicy);
+
+    /// <summary>Says at start, in Production, which settings leave tokens or placements less safe than they should be.</summary>
+    public static void WarnAboutUnsafeSettings(this WebApplication app)
+    {
+        if (!app.Environment.IsProduction())
+        {
+            return;
+        }
+
+        if (!app.Services.GetRequiredService<IOptions<Data.KeyRingOptions>>().Value.IsProtected)
+        {
+            app.Logger.LogWarning("The Data Protection key ring is kept unencrypted in the database beside the tokens it protects: a copy of the database reads every token. " +
+                "Set DataProtection:KeysPath (a folder kept apart from the database) or DataProtection:CertificatePath (a certificate that encrypts the keys).");
+        }
+
+        if (app.Services.GetRequiredService<IOptions<AppOptions>>().Value.PublicBase is null && app.Configuration["AllowedHosts"] is null or "*")
+        {
+            app.Logger.LogWarning("App:PublicUrl is not set and AllowedHosts accepts any host: placement handler URLs are taken from the Host header of the installer's request. " +
+                "Set App:PublicUrl to the app's public address.");
+        }
+    }
 }

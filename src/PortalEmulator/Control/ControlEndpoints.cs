@@ -29,6 +29,8 @@ public static class ControlEndpoints
             status = e.Status,
             error = e.Error,
         })));
+        control.MapPost("/oauth/faults", AddOAuthFault);
+        control.MapPost("/portals/{memberId}/quirks", SetQuirks);
         control.MapPost("/portals/{memberId}/limits", SetLimits);
         control.MapPost("/portals/{memberId}/operating", AddOperatingTime);
         control.MapPost("/portals/{memberId}/delete", DeletePortal);
@@ -271,6 +273,49 @@ public static class ControlEndpoints
             RawBody = OptionalString(body, "rawBody"),
             Location = OptionalString(body, "location"),
         });
+        return Results.NoContent();
+    });
+
+    /// <summary>The OAuth server's next <c>count</c> answers on <c>path</c> (token or app.info) come late, or as an error.</summary>
+    static Task<IResult> AddOAuthFault(HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        var body = await BodyAsync(request);
+        var path = RequiredString(body, "path");
+        if (path is not ("token" or "app.info"))
+        {
+            throw new BadRequest("'path' must be token or app.info");
+        }
+
+        var count = OptionalNumber(body, "count") ?? 1;
+        var delay = OptionalNumber(body, "delayMs") ?? 0;
+        var error = OptionalString(body, "error");
+        if (count < 1 || delay < 0 || (error is null && delay == 0))
+        {
+            throw new BadRequest("'count' must be at least 1, and a fault needs 'delayMs' above 0 or an 'error'");
+        }
+
+        emulator.OAuthFaults.Add(new Fault
+        {
+            Method = path,
+            Remaining = (int)count,
+            Mode = FaultMode.Hang,
+            Delay = TimeSpan.FromMilliseconds(delay),
+            Error = error,
+            Status = (int)(OptionalNumber(body, "status") ?? 400),
+            ErrorDescription = OptionalString(body, "errorDescription"),
+        });
+        return Results.NoContent();
+    });
+
+    static Task<IResult> SetQuirks(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        portal.Quirks.IgnoreStart = OptionalBool(body, "ignoreStart") ?? portal.Quirks.IgnoreStart;
         return Results.NoContent();
     });
 

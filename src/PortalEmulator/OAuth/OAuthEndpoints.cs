@@ -35,9 +35,30 @@ public static class OAuthEndpoints
         return Results.Json(new JsonObject { ["error"] = error, ["error_description"] = description }, statusCode: status);
     }
 
+    /// <summary>An injected fault of the OAuth server: a delay (a slow server), then an error or the normal answer.</summary>
+    static async Task<IResult?> FaultAsync(Emulator emulator, string name, string path, HttpRequest request)
+    {
+        if (emulator.OAuthFaults.Take(name) is not { } fault)
+        {
+            return null;
+        }
+
+        if (fault.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(fault.Delay, request.HttpContext.RequestAborted);
+        }
+
+        return fault.Error is null ? null : Error(emulator, path, null, null, fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error);
+    }
+
     static async Task<IResult> Token(HttpRequest request, Emulator emulator)
     {
         const string path = "/oauth/token/";
+        if (await FaultAsync(emulator, "token", path, request) is { } faulted)
+        {
+            return faulted;
+        }
+
         var fields = await ReadFieldsAsync(request);
         var grantType = fields.GetValueOrDefault("grant_type");
         var clientId = fields.GetValueOrDefault("client_id");
@@ -111,6 +132,11 @@ public static class OAuthEndpoints
     static async Task<IResult> AppInfo(HttpRequest request, Emulator emulator)
     {
         const string path = "/rest/app.info";
+        if (await FaultAsync(emulator, "app.info", path, request) is { } faulted)
+        {
+            return faulted;
+        }
+
         var fields = await ReadFieldsAsync(request);
         var token = fields.GetValueOrDefault("auth");
         var grant = emulator.FindByAccessToken(token);

@@ -85,6 +85,13 @@ public sealed class Activity
     public required int ResponsibleId { get; init; }
 }
 
+/// <summary>Ways a broken or hostile portal misbehaves, switched on through the control API.</summary>
+public sealed class PortalQuirks
+{
+    /// <summary>List methods answer the first page whatever <c>start</c> says.</summary>
+    public bool IgnoreStart { get; set; }
+}
+
 public sealed record PlacementBinding(string Placement, string Handler, string Title, string ClientId);
 
 public sealed record RequestLogEntry(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch);
@@ -120,6 +127,7 @@ public sealed class Portal
     public required LeakyBucket Bucket { get; init; }
     public required OperatingMeter Operating { get; init; }
     public FaultBook Faults { get; } = new();
+    public PortalQuirks Quirks { get; } = new();
 
     public PortalUser? FindUser(int id) => Users.FirstOrDefault(u => u.Id == id);
 

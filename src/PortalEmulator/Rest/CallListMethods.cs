@@ -50,7 +50,7 @@ public static class CallListMethods
         var filtered = ListQuery.Filter(call.Portal.CallLists.Values, call.GetObject("FILTER"), (l, f) => [ListField(l, f)]);
         var ordered = ListQuery.Order(filtered, call.GetObject("ORDER"), ListField).ToList();
         // crm.calllist.list gives neither total nor next: clients page until a short page.
-        var (page, _, _) = ListQuery.Page(ordered, call.GetInt("start"), withTotal: false);
+        var (page, _, _) = ListQuery.Page(ordered, call.Start, withTotal: false);
         return new RestResult(new JsonArray(page.Select(l => (JsonNode)Row(l, fields)).ToArray()));
     }
 
@@ -86,7 +86,7 @@ public static class CallListMethods
 
         // The page is cut by rank first and only then stripped of what the user cannot read,
         // so pages can be short mid-list, and an empty page (also past the end) is an access error.
-        var start = Math.Max(0, call.GetInt("start") ?? 0);
+        var start = Math.Max(0, call.Start ?? 0);
         var entities = call.Portal.EntitiesOf(list.EntityTypeId);
         var page = items.Skip(start).Take(ListQuery.PageSize)
             .Where(i => entities.TryGetValue(i.EntityId, out var e) && call.User.CanRead(e))

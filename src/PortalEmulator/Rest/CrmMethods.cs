@@ -51,7 +51,7 @@ public static class CrmMethods
         var visible = call.Portal.EntitiesOf(entityTypeId).Values.Where(call.User.CanRead);
         var filtered = ListQuery.Filter(visible, call.GetObject("filter"), FilterValues);
         var ordered = ListQuery.Order(filtered, call.GetObject("order"), FieldValue).ToList();
-        var (page, total, next) = ListQuery.Page(ordered, call.GetInt("start"), withTotal: true);
+        var (page, total, next) = ListQuery.Page(ordered, call.Start, withTotal: true);
 
         var rows = new JsonArray();
         foreach (var entity in page)
@@ -159,7 +159,7 @@ public static class CrmMethods
     {
         var filtered = ListQuery.Filter(call.Portal.Activities.Values, call.GetObject("filter"), (a, f) => [ActivityField(a, f)]);
         var ordered = ListQuery.Order(filtered, call.GetObject("order"), ActivityField).ToList();
-        var (page, total, next) = ListQuery.Page(ordered, call.GetInt("start"), withTotal: true);
+        var (page, total, next) = ListQuery.Page(ordered, call.Start, withTotal: true);
         var rows = new JsonArray();
         foreach (var activity in page)
         {

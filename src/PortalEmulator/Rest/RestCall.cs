@@ -34,6 +34,9 @@ public sealed class RestCall(Portal portal, PortalUser user, TokenGrant grant, J
 
     public int? GetInt(string name) => AsInt(Get(name));
 
+    /// <summary>The page offset asked for; a portal with the <c>ignoreStart</c> quirk always answers the first page.</summary>
+    public int? Start => Portal.Quirks.IgnoreStart ? null : GetInt("start");
+
     public JsonObject GetObject(string name) => Get(name) as JsonObject ?? [];
 
     public IReadOnlyList<string> GetStringList(string name) => Get(name) switch

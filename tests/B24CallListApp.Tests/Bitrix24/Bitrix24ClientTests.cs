@@ -227,6 +227,81 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
     }
 
     [Fact]
+    public async Task An_answer_larger_than_the_cap_is_refused_with_a_typed_error_and_the_client_keeps_serving()
+    {
+        await using var harness = new ClientHarness(Control, new() { ["Bitrix24:MaxResponseBytes"] = "65536" });
+        var hostile = await Control.CreatePortalAsync();
+        var other = await Control.CreatePortalAsync();
+        await Control.FaultAsync(hostile, new { method = "profile", status = 200, rawBody = "{\"result\":\"" + new string('x', 300_000) + "\"}" });
+
+        await Assert.ThrowsAsync<Bitrix24ResponseTooLargeException>(() => harness.Client.CallAsync(harness.Account(hostile, hostile.Admin), "profile", null));
+
+        var profile = await harness.Client.CallAsync(harness.Account(other, other.Admin), "profile", null);
+        Assert.Equal("1", profile.Result.GetProperty("ID").GetString());
+    }
+
+    [Fact]
+    public async Task A_portal_that_ignores_start_ends_a_read_without_duplicates_or_an_endless_loop()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync(seed: "empty");
+        var (first, _) = await Control.AddContactsAsync(portal, 200, assignedById: 1);
+        foreach (var i in Enumerable.Range(0, 60))
+        {
+            await Control.AddCallListAsync(portal, "CONTACT", [first + i]);
+        }
+
+        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 200));
+        await Control.QuirksAsync(portal, new { ignoreStart = true });
+        var account = harness.Account(portal, portal.Admin);
+
+        var lists = await harness.Client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage);
+        var contacts = await harness.Client.ReadAllAsync(account, "crm.contact.list", null, Bitrix24Paging.TotalAndNext);
+        var items = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError);
+
+        foreach (var rows in new[] { lists, contacts, items })
+        {
+            Assert.Equal(50, rows.Count);
+            Assert.Equal(50, rows.Select(r => r.GetProperty("ID").GetString()).Distinct().Count());
+        }
+
+        Assert.True((await Control.RequestsAsync(portal)).Count(r => !r.InBatch) <= 6);
+    }
+
+    [Fact]
+    public async Task A_read_past_the_row_limit_stops_with_a_typed_error()
+    {
+        await using var harness = new ClientHarness(Control, new() { ["Bitrix24:MaxRowsPerRead"] = "120" });
+        var portal = await Control.CreatePortalAsync(seed: "empty");
+        var (first, _) = await Control.AddContactsAsync(portal, 500, assignedById: 1);
+        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 500));
+        var account = harness.Account(portal, portal.Admin);
+
+        await Assert.ThrowsAsync<Bitrix24ReadLimitException>(() => harness.Client.ReadAllAsync(account, "crm.contact.list", null, Bitrix24Paging.TotalAndNext));
+        await Assert.ThrowsAsync<Bitrix24ReadLimitException>(() => harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError));
+        // Past the total the app refuses at once: the contacts' pages were never asked for.
+        Assert.DoesNotContain(await Control.RequestsAsync(portal), r => r.Method == "crm.contact.list" && r.InBatch);
+    }
+
+    [Fact]
+    public async Task A_portal_name_that_resolves_to_a_private_address_is_refused_where_the_socket_connects()
+    {
+        await using var harness = new ClientHarness(Control, new()
+        {
+            ["Bitrix24:AllowPrivateNetworkPortals"] = "false",
+            ["Bitrix24:OAuthServers:0"] = "https://oauth.bitrix.info/",
+        });
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Admin);
+        // A name, not a literal address: the client's only check is where the socket would connect.
+        var port = new Uri(portal.ClientEndpoint).Port;
+        account = account with { ClientEndpoint = new Uri($"https://localhost:{port}/rest/") };
+
+        await Assert.ThrowsAsync<Bitrix24ForbiddenAddressException>(() => harness.Client.CallAsync(account, "profile", null));
+        Assert.Empty(await Control.RequestsAsync(portal));
+    }
+
+    [Fact]
     public async Task Batch_reports_each_commands_error_and_splits_past_50()
     {
         await using var harness = new ClientHarness(Control);
