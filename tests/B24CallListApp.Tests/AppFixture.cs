@@ -1,11 +1,7 @@
 using B24CallListApp.Data;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestSupport;
 
 namespace B24CallListApp.Tests;
@@ -55,44 +51,10 @@ public class AppFixture : EmulatorFixture
             values[key] = value;
         }
 
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseEnvironment(environment);
-            // The repository root holds appsettings.json and wwwroot/, as for `dotnet run`.
-            web.UseContentRoot(RepositoryRoot);
-            web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-            if (services is not null)
-            {
-                web.ConfigureServices(services);
-            }
-            foreach (var (key, value) in values)
-            {
-                web.UseSetting(key, value);
-            }
-        });
-        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
-        factory.StartServer();
-        return factory;
+        return AppInstances.Start(values, environment, services, Logs);
     }
 
-    static readonly string RepositoryRoot = FindRepositoryRoot();
-
-    static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "B24CallListApp.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("B24CallListApp.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    public static Uri AddressOf(WebApplicationFactory<Program> factory)
-    {
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-    }
+    public static Uri AddressOf(WebApplicationFactory<Program> factory) => AppInstances.AddressOf(factory);
 
     public override async Task DisposeAsync()
     {

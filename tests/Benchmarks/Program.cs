@@ -10,6 +10,19 @@ using TestSupport;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 await using var emulatorApp = await EmulatorApp.StartAsync(o => { o.DrainPerSecond = 1000; o.BucketCapacity = 1000; });
 using var control = new EmulatorControl(new Uri(emulatorApp.Urls.First()));
+// Sections by name (`dotnet run -c Release -- flood`); all of them without arguments.
+bool Runs(string section) => args.Length == 0 || args.Contains(section);
+
+if (Runs("flood"))
+{
+    await Benchmarks.ForgedOpens.RunAsync(control);
+    Console.WriteLine();
+}
+
+if (!Runs("client"))
+{
+    return;
+}
 
 Console.WriteLine("## Reading call-list items (crm.calllist.items.get)");
 Console.WriteLine("| items | helper: requests | helper: ms | page by page: requests | page by page: ms | page by page at 2/s after a 50 burst: s (computed) |");

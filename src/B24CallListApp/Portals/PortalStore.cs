@@ -16,6 +16,9 @@ public sealed record PortalChange(PortalStatus? Status = null, string? Language 
 /// </summary>
 public sealed class PortalStore(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, TimeProvider time) : IBitrix24PortalStore
 {
+    // Saves of one portal take turns within this instance, so they never race each other's inserts.
+    readonly Bitrix24.KeyedLocks<string> _saves = new();
+
     public async Task<PortalRecord?> FindAsync(string memberId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -34,6 +37,7 @@ public sealed class PortalStore(IDbContextFactory<AppDb> dbFactory, TokenProtect
     /// </summary>
     public async Task<PortalRecord> SaveAsync(VerifiedPortal verified, AccountGrant? account, PortalChange change, CancellationToken ct)
     {
+        using var turn = await _saves.EnterAsync(verified.Info.MemberId, ct);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -42,7 +46,7 @@ public sealed class PortalStore(IDbContextFactory<AppDb> dbFactory, TokenProtect
             }
             catch (DbUpdateException) when (attempt < 3)
             {
-                // Another request inserted the same portal or account a moment ago; it exists now.
+                // Another instance inserted the same portal or account a moment ago; it exists now.
             }
         }
     }
