@@ -1,4 +1,5 @@
 using B24CallListApp.Bitrix24;
+using B24CallListApp.CallLists;
 using B24CallListApp.Data;
 using B24CallListApp.Pages;
 using B24CallListApp.Portals;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddDatabase(builder.Configuration);
 builder.Services.AddBitrix24(builder.Configuration);
 builder.Services.AddPortals(builder.Configuration);
+builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
 builder.Services.AddHealthChecks().AddDbContextCheck<AppDb>();
 

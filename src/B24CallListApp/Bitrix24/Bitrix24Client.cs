@@ -15,6 +15,9 @@ public sealed record BatchCommand(string Method, JsonObject? Parameters = null);
 /// <summary>One command's outcome inside a batch: a result, or the error Bitrix24 reported for it.</summary>
 public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bitrix24Exception? Error);
 
+/// <summary>Every row of a paged read, and the outcomes of the commands that rode in its first batch.</summary>
+public sealed record PagedRead(IReadOnlyList<JsonElement> Rows, IReadOnlyList<BatchResult> Companions);
+
 /// <summary>How a list method tells that there is no more.</summary>
 public enum Bitrix24Paging
 {
@@ -280,14 +283,21 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     /// <see cref="Bitrix24Options.MaxRowsPerRead"/> rows or <see cref="Bitrix24Options.MaxReadTime"/> is stopped
     /// with <see cref="Bitrix24ReadLimitException"/>, so no portal can hold the app's memory or time.
     /// </summary>
-    public async Task<IReadOnlyList<JsonElement>> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JsonElement>> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, CancellationToken ct = default) =>
+        (await ReadAllAsync(account, method, parameters, paging, [], ct)).Rows;
+
+    /// <summary>
+    /// The same paged read, with other commands riding in its first batch (the list a page shows
+    /// beside its items, say), so that a page costs as few requests as batch allows.
+    /// </summary>
+    public async Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, CancellationToken ct = default)
     {
         var settings = options.Value;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(settings.MaxReadTime);
         try
         {
-            return await ReadPagesAsync(account, method, parameters, paging, new PagedRows(method, settings.MaxRowsPerRead), deadline.Token);
+            return await ReadPagesAsync(account, method, parameters, paging, companions, new PagedRows(method, settings.MaxRowsPerRead), deadline.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -295,16 +305,36 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         }
     }
 
-    async Task<IReadOnlyList<JsonElement>> ReadPagesAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, PagedRows rows, CancellationToken ct)
+    async Task<PagedRead> ReadPagesAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, PagedRows rows, CancellationToken ct)
     {
-        Bitrix24Response first;
-        try
+        BatchResult first;
+        IReadOnlyList<BatchResult> companionResults = [];
+        IReadOnlyList<BatchResult> firstBatch = [];
+        if (companions.Count == 0)
         {
-            first = await CallAsync(account, method, WithStart(parameters, 0), repeatable: true, ct);
+            try
+            {
+                var answer = await CallAsync(account, method, WithStart(parameters, 0), repeatable: true, ct);
+                first = new BatchResult(answer.Result, answer.Total, answer.Next, null);
+            }
+            catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")
+            {
+                return new PagedRead(rows.All, companionResults);
+            }
         }
-        catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")
+        else
         {
-            return rows.All;
+            // A short first page of items.get may hide rows the user cannot read, so the first batch looks a little further.
+            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : Math.Min(4, MaxBatchCommands - companions.Count);
+            var commands = companions.Concat(Enumerable.Range(0, pages).Select(i => new BatchCommand(method, WithStart(parameters, i * PageSize)))).ToList();
+            var results = await BatchAsync(account, commands, ct: ct);
+            companionResults = results.Take(companions.Count).ToList();
+            firstBatch = results.Skip(companions.Count).ToList();
+            first = firstBatch[0];
+            if (first.Error is not null && !IsEmptyPage(first, paging))
+            {
+                throw first.Error;
+            }
         }
 
         var firstPage = Rows(first.Result);
@@ -314,7 +344,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         {
             if (first.Total is not { } total || first.Next is null)
             {
-                return rows.All;
+                return new PagedRead(rows.All, companionResults);
             }
 
             // The total decides how many pages there are; past the row limit the read stops instead.
@@ -331,60 +361,82 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
                 rows.Add(Rows(result.Result));
             }
 
-            return rows.All;
+            return new PagedRead(rows.All, companionResults);
         }
 
-        if (paging == Bitrix24Paging.UntilShortPage && firstPage.Count < PageSize)
-        {
-            return rows.All;
-        }
-
-        // A short first page of items.get may hide rows the user cannot read, so look a little further.
-        var pagesPerBatch = firstPage.Count < PageSize ? 4 : MaxBatchCommands;
         var next = PageSize;
+        if (firstBatch.Count > 0)
+        {
+            if (TakePages(firstBatch.Skip(1).ToList(), paging, rows, firstPage.Count))
+            {
+                return new PagedRead(rows.All, companionResults);
+            }
+
+            next = firstBatch.Count * PageSize;
+        }
+        else if (paging == Bitrix24Paging.UntilShortPage && firstPage.Count < PageSize)
+        {
+            return new PagedRead(rows.All, companionResults);
+        }
+
+        var pagesPerBatch = firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands;
         while (true)
         {
             var starts = Enumerable.Range(0, pagesPerBatch).Select(i => next + (i * PageSize)).ToList();
             var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
-            var ended = false;
-            for (var i = 0; i < results.Count; i++)
+            if (TakePages(results, paging, rows, PageSize))
             {
-                var result = results[i];
-                var empty = result.Error is Bitrix24AccessDeniedException { Code: "ACCESS_ERROR" } && paging == Bitrix24Paging.UntilAccessError;
-                if (result.Error is not null && !empty)
-                {
-                    throw result.Error;
-                }
-
-                var page = empty ? [] : Rows(result.Result);
-                if (page.Count > 0 && !rows.Add(page))
-                {
-                    // Nothing new: the portal answers the same rows whatever start says.
-                    return rows.All;
-                }
-
-                if (paging == Bitrix24Paging.UntilShortPage)
-                {
-                    if (page.Count < PageSize)
-                    {
-                        return rows.All;
-                    }
-
-                    continue;
-                }
-
-                // UntilAccessError: an empty page ends the list only if every later page of this batch is empty too.
-                ended = page.Count == 0;
-            }
-
-            if (ended)
-            {
-                return rows.All;
+                return new PagedRead(rows.All, companionResults);
             }
 
             next += pagesPerBatch * PageSize;
             pagesPerBatch = MaxBatchCommands;
         }
+    }
+
+    static bool IsEmptyPage(BatchResult result, Bitrix24Paging paging) =>
+        result.Error is Bitrix24AccessDeniedException { Code: "ACCESS_ERROR" } && paging == Bitrix24Paging.UntilAccessError;
+
+    /// <summary>Adds a batch's pages in order; true when the list has ended.</summary>
+    /// <param name="previousCount">Rows on the page before these, for a list whose first page is already known.</param>
+    static bool TakePages(IReadOnlyList<BatchResult> results, Bitrix24Paging paging, PagedRows rows, int previousCount)
+    {
+        if (paging == Bitrix24Paging.UntilShortPage && previousCount < PageSize)
+        {
+            return true;
+        }
+
+        var ended = results.Count == 0 && previousCount == 0;
+        foreach (var result in results)
+        {
+            var empty = IsEmptyPage(result, paging);
+            if (result.Error is not null && !empty)
+            {
+                throw result.Error;
+            }
+
+            var page = empty ? [] : Rows(result.Result);
+            if (page.Count > 0 && !rows.Add(page))
+            {
+                // Nothing new: the portal answers the same rows whatever start says.
+                return true;
+            }
+
+            if (paging == Bitrix24Paging.UntilShortPage)
+            {
+                if (page.Count < PageSize)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            // UntilAccessError: an empty page ends the list only if every later page of this batch is empty too.
+            ended = page.Count == 0;
+        }
+
+        return ended;
     }
 
     /// <summary>The rows of one paged read: each id once, and no more than the configured limit.</summary>

@@ -1,5 +1,6 @@
-using System.Text.Json;
+using System.Globalization;
 using B24CallListApp.Bitrix24;
+using B24CallListApp.CallLists;
 using B24CallListApp.Portals;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -7,17 +8,22 @@ using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Pages;
 
-public sealed record CallListRow(string Id, string EntityTypeId, string Created, string WebFormId);
-
-/// <summary><c>POST /</c>: every open of the app in the portal's iframe, verified before anything is shown.</summary>
+/// <summary>
+/// <c>POST /</c>: every open of the app in the portal's iframe, verified before anything is shown.
+/// The app's page shows the call lists; a contact's or company's row menu shows "Add to call list".
+/// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class IndexModel(PortalSignIn signIn, Bitrix24Client client, PortalFailures failures, PageSessions sessions, IOptions<PortalPostOptions> posts) : AppPageModel
+public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListService lists, IOptions<PortalPostOptions> posts) : WorkspacePageModel
 {
-    public SignedInUser? Viewer { get; private set; }
+    static readonly Dictionary<string, EntityKind> RowMenus = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["CRM_CONTACT_LIST_MENU"] = EntityKind.Contact,
+        ["CRM_COMPANY_LIST_MENU"] = EntityKind.Company,
+    };
 
-    public IReadOnlyList<CallListRow> Lists { get; private set; } = [];
+    public CallListsPage? Lists { get; private set; }
 
-    public string? SessionToken { get; private set; }
+    public PlacementPart? Placement { get; private set; }
 
     public IActionResult OnGet() => ShowMessage(200, "NotInstalled", FramePost.ClaimedOrigin(Request.Query));
 
@@ -54,22 +60,22 @@ public sealed class IndexModel(PortalSignIn signIn, Bitrix24Client client, Porta
                 return ShowMessage(refusedStatus, refusedKey);
         }
 
-        Viewer = result.User!;
-        try
+        var user = result.User!;
+        StartSession(new AppSession(sessions.Start(user.Portal.MemberId, user.Account.Key.UserId, post.Language, user.Name), user.Portal, user.Account, user.Admin));
+        return await GuardAsync(async () =>
         {
-            var rows = await client.ReadAllAsync(Viewer.Account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage, ct);
-            Lists = rows.Select(r => new CallListRow(Text(r, "ID"), Text(r, "ENTITY_TYPE_ID"), Text(r, "DATE_CREATE"), Text(r, "WEBFORM_ID"))).ToList();
-        }
-        catch (Bitrix24Exception e)
-        {
-            await failures.RecordAsync(Viewer.Account.Key, e, ct);
-            var (errorStatus, errorKey) = Problems.For(e);
-            return ShowMessage(errorStatus, errorKey);
-        }
+            if (RowMenus.TryGetValue(post.Placement, out var kind)
+                && post.PlacementOptions.TryGetValue("ID", out var idText)
+                && int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var entityId) && entityId > 0)
+            {
+                Placement = await Pages.Placement.AddModel.LoadAsync(this, lists, kind, entityId, ct);
+            }
+            else
+            {
+                Lists = await lists.ListsAsync(Session!, 1, kind: null, ct);
+            }
 
-        SessionToken = sessions.Issue(sessions.Start(Viewer.Portal.MemberId, Viewer.Account.Key.UserId, post.Language));
-        return Page();
+            return Page();
+        });
     }
-
-    static string Text(JsonElement element, string name) => Bitrix24OAuthClient.String(element, name) ?? "";
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using B24CallListApp.Bitrix24;
+using B24CallListApp.CallLists;
 using B24CallListApp.Portals;
 using B24CallListApp.Resources;
 using Microsoft.Extensions.Localization;
@@ -20,6 +22,7 @@ public static class PageApi
         });
         api.MapGet("/me", MeAsync);
         api.MapGet("/calllists", CallListsAsync);
+        api.MapPost("/lists/{id:int}/add-all", AddAllAsync).DisableAntiforgery();
     }
 
     /// <summary>A refusal as RFC 7807 problem details: the sentence in the session's language, and its key as <c>code</c>.</summary>
@@ -37,7 +40,7 @@ public static class PageApi
             : Results.Json(new { memberId = session.Session.MemberId, userId = session.Session.UserId, domain = session.Portal.Domain });
     }
 
-    static async Task<IResult> CallListsAsync(HttpContext context, SessionResolver resolver, Bitrix24Client client, PortalFailures failures, IStringLocalizer<SharedResource> texts, CancellationToken ct)
+    static async Task<IResult> CallListsAsync(HttpContext context, SessionResolver resolver, CallListService lists, PortalFailures failures, IStringLocalizer<SharedResource> texts, CancellationToken ct)
     {
         var (session, refusal) = await resolver.ResolveAsync(context.Request.Headers[PageSessions.HeaderName], ct);
         if (session is null)
@@ -47,13 +50,90 @@ public static class PageApi
 
         try
         {
-            return Results.Json(await client.ReadAllAsync(session.Account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage, ct));
+            var page = int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 1;
+            var result = await lists.ListsAsync(session, page, kind: null, ct);
+            return Results.Json(result.Lists.Select(l => new
+            {
+                id = l.List.Id,
+                entityType = l.List.Kind.Code(),
+                createdById = l.List.CreatedById,
+                createdBy = l.CreatorName,
+                created = l.List.Created,
+                webFormId = l.List.WebFormId,
+                formName = l.FormName,
+                participants = l.Participants,
+            }));
         }
         catch (Bitrix24Exception e)
         {
             await failures.RecordAsync(session.Account.Key, e, ct);
             var (status, textKey) = Problems.For(e);
             return Problem(status, textKey, session.Session.Language, texts);
+        }
+    }
+
+    /// <summary>
+    /// "Add all matching" with visible progress: the answer streams one JSON line per step (finding
+    /// the matches, saving them) and ends with the outcome the page announces. The save itself is not
+    /// abandoned if the page goes away.
+    /// </summary>
+    static async Task AddAllAsync(HttpContext context, int id, SessionResolver resolver, FormTokens forms, CallListService lists, PortalFailures failures, IStringLocalizer<SharedResource> texts)
+    {
+        var ct = context.RequestAborted;
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(ct) : null;
+        var (session, refusal) = await resolver.ResolveAsync(form?[PageSessions.FieldName].ToString() ?? context.Request.Headers[PageSessions.HeaderName].ToString(), ct);
+        if (session is null)
+        {
+            await Problem(refusal!.Status, refusal.TextKey, PortalFields.Language(context.Request.Query["LANG"]), texts).ExecuteAsync(context);
+            return;
+        }
+
+        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(session.Session.Language);
+        if (!forms.IsValid(session.Session, "add:" + id.ToString(CultureInfo.InvariantCulture), form?[FormTokens.FieldName]))
+        {
+            await Problem(400, "FormExpired", session.Session.Language, texts).ExecuteAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        async Task LineAsync(object line)
+        {
+            await context.Response.WriteAsync(JsonSerializer.Serialize(line) + "\n", CancellationToken.None);
+            await context.Response.Body.FlushAsync(CancellationToken.None);
+        }
+
+        try
+        {
+            await LineAsync(new { phase = "reading", text = texts["ReadingMatches"].Value });
+            var (list, _) = await lists.ParticipantsAsync(session, id, ct);
+            var matching = await lists.MatchingIdsAsync(session, list.Kind, form?["q"], ct);
+            await LineAsync(new { phase = "saving", count = matching.Count, text = texts["Adding", matching.Count].Value });
+            var result = await lists.SaveAsync(session, id, new CallListChange(matching, [], Form: null), CancellationToken.None);
+            var details = result.Dropped.Count > 0 ? new[] { texts["Dropped", string.Join(", ", result.Dropped)].Value } : [];
+            await LineAsync(new
+            {
+                phase = "done",
+                status = result.HttpStatus,
+                error = result.Outcome is not (SaveOutcome.Saved or SaveOutcome.NothingToSave),
+                text = texts[result.TextKey, [.. result.Arguments]].Value,
+                details,
+                added = result.Added,
+            });
+        }
+        catch (Exception e) when (e is Bitrix24Exception or CallListNotFoundException or SearchTooLongException)
+        {
+            var (status, textKey) = e switch
+            {
+                Bitrix24Exception b => Problems.For(b),
+                CallListNotFoundException => (404, "ListNotFound"),
+                _ => (400, "SearchTooLong"),
+            };
+            if (e is Bitrix24Exception failure)
+            {
+                await failures.RecordAsync(session.Account.Key, failure, CancellationToken.None);
+            }
+
+            await LineAsync(new { phase = "done", status, error = true, text = texts[textKey].Value, details = Array.Empty<string>(), added = 0 });
         }
     }
 }

@@ -7,7 +7,8 @@ namespace B24CallListApp.Portals;
 /// <summary>One open of the app by one user of one portal.</summary>
 /// <param name="Id">Random, per open: form tokens are bound to it.</param>
 /// <param name="StartedAt">When the portal opened the app; renewals never pass <see cref="PageSessions.MaxLifetime"/> from here.</param>
-public sealed record PageSession(string MemberId, long UserId, string Language, string Id, DateTimeOffset StartedAt);
+/// <param name="UserName">The user's name as the portal gave it at the open, for the pages to show.</param>
+public sealed record PageSession(string MemberId, long UserId, string Language, string Id, DateTimeOffset StartedAt, string UserName = "");
 
 /// <summary>
 /// The app runs in a cross-site iframe where cookies are blocked or partitioned, so each verified
@@ -24,15 +25,15 @@ public sealed class PageSessions(IDataProtectionProvider provider, TimeProvider 
 
     readonly ITimeLimitedDataProtector _protector = provider.CreateProtector("B24CallListApp.PageSession.v2").ToTimeLimitedDataProtector();
 
-    public PageSession Start(string memberId, long userId, string language) =>
-        new(memberId, userId, language, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), time.GetUtcNow());
+    public PageSession Start(string memberId, long userId, string language, string userName = "") =>
+        new(memberId, userId, language, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), time.GetUtcNow(), userName);
 
     public string Issue(PageSession session)
     {
         var now = time.GetUtcNow();
         var expires = session.StartedAt + MaxLifetime < now + Lifetime ? session.StartedAt + MaxLifetime : now + Lifetime;
         return _protector.Protect(string.Join('\n', session.MemberId, session.UserId.ToString(CultureInfo.InvariantCulture), session.Language, session.Id,
-            session.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)), expires);
+            session.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), session.UserName.ReplaceLineEndings(" ")), expires);
     }
 
     public PageSession? Read(string? token)
@@ -45,14 +46,14 @@ public sealed class PageSessions(IDataProtectionProvider provider, TimeProvider 
         try
         {
             var parts = _protector.Unprotect(token, out var expiration).Split('\n');
-            if (expiration < time.GetUtcNow() || parts.Length != 5
+            if (expiration < time.GetUtcNow() || parts.Length != 6
                 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var userId)
                 || !long.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var started))
             {
                 return null;
             }
 
-            return new PageSession(parts[0], userId, parts[2], parts[3], DateTimeOffset.FromUnixTimeSeconds(started));
+            return new PageSession(parts[0], userId, parts[2], parts[3], DateTimeOffset.FromUnixTimeSeconds(started), parts[5]);
         }
         catch (CryptographicException)
         {

@@ -4,7 +4,11 @@ using B24CallListApp.Data;
 namespace B24CallListApp.Portals;
 
 /// <summary>A page's session, checked: its portal is installed and active, and its user's tokens work.</summary>
-public sealed record AppSession(PageSession Session, PortalRecord Portal, Bitrix24Account Account);
+public sealed record AppSession(PageSession Session, PortalRecord Portal, Bitrix24Account Account, bool Admin)
+{
+    /// <summary>The portal's web origin: the only one allowed to frame the session's pages.</summary>
+    public string PortalOrigin => Account.ClientEndpoint.GetLeftPart(UriPartial.Authority);
+}
 
 /// <summary>Why a session cannot be used: an HTTP status and the key of the sentence that tells the user what to do.</summary>
 public sealed record SessionRefusal(int Status, string TextKey);
@@ -47,6 +51,6 @@ public sealed class SessionResolver(PageSessions sessions, PortalStore store)
             return (null, failure == "wrong_client" ? new(StatusCodes.Status410Gone, "AppDeleted") : new(StatusCodes.Status401Unauthorized, "ReinstallRequired"));
         }
 
-        return (new AppSession(session, portal!, PortalStore.AccountOf(portal!, session.UserId)), null);
+        return (new AppSession(session, portal!, PortalStore.AccountOf(portal!, session.UserId), account.Admin), null);
     }
 }

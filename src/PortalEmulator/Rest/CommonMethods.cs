@@ -17,6 +17,7 @@ public static class CommonMethods
     {
         methods["profile"] = new(null, Profile);
         methods["user.current"] = new("user", UserCurrent);
+        methods["user.get"] = new("user", UserGet);
         methods["app.info"] = new(null, AppInfo);
         methods["scope"] = new(null, call => new RestResult(new JsonArray(call.Portal.App.Scope.Split(',').Select(s => (JsonNode)s).ToArray())));
         methods["placement.bind"] = new("placement", PlacementBind);
@@ -46,6 +47,33 @@ public static class CommonMethods
         ["IS_ONLINE"] = "Y",
         ["USER_TYPE"] = "employee",
     });
+
+    /// <summary><c>user.get</c>: the portal's users, filtered by <c>FILTER[ID]</c> (one id or several), 50 a page.</summary>
+    static RestResult UserGet(RestCall call)
+    {
+        var filter = call.GetObject("FILTER");
+        if (filter.Count == 0)
+        {
+            filter = call.GetObject("filter");
+        }
+
+        var wanted = filter.FirstOrDefault(p => p.Key.TrimStart('@', '=').Equals("ID", StringComparison.OrdinalIgnoreCase)).Value switch
+        {
+            null => null,
+            System.Text.Json.Nodes.JsonArray ids => ids.Select(RestCall.AsInt).OfType<int>().ToHashSet(),
+            var one => RestCall.AsInt(one) is { } id ? [id] : new HashSet<int>(),
+        };
+        var users = call.Portal.Users.Where(u => wanted is null || wanted.Contains(u.Id)).OrderBy(u => u.Id).ToList();
+        var (page, total, next) = ListQuery.Page(users, call.Start, withTotal: true);
+        return new RestResult(new JsonArray(page.Select(u => (JsonNode)new JsonObject
+        {
+            ["ID"] = u.Id.ToString(CultureInfo.InvariantCulture),
+            ["ACTIVE"] = true,
+            ["NAME"] = u.Name,
+            ["LAST_NAME"] = u.LastName,
+            ["EMAIL"] = u.Email,
+        }).ToArray()), total, next);
+    }
 
     static RestResult AppInfo(RestCall call) => new(new JsonObject
     {

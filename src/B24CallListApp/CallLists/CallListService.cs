@@ -1,0 +1,696 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Portals;
+using Microsoft.Extensions.Options;
+
+namespace B24CallListApp.CallLists;
+
+/// <summary>Limits of the workspace, bound from <c>CallLists:*</c>.</summary>
+public sealed class CallListOptions
+{
+    public const string Section = "CallLists";
+
+    /// <summary>Most participants one list may hold after a save (Bitrix24's own UI stops at 500; we do not).</summary>
+    public int MaxParticipants { get; set; } = 100_000;
+}
+
+/// <summary>No administrator's tokens work, so the participants a user cannot see cannot be read, and a save could drop them.</summary>
+public sealed class AdminNeededException() : Exception("No administrator account of this portal works.");
+
+/// <summary>
+/// Call lists over Bitrix24's REST: lists, participants, the picker's search, forms, and saves that
+/// lose nothing. <c>crm.calllist.update</c> replaces the whole participant set and clears the form
+/// when <c>WEBFORM_ID</c> is left out, so every save is computed from a fresh read, with an account
+/// that sees every participant, at the moment of saving: current + added − removed, with the form the
+/// user chose or else the current one. Saves to one list take turns. No page spells a
+/// <c>crm.calllist.*</c> method or picks a paging mode: they all come here.
+/// </summary>
+public sealed partial class CallListService(Bitrix24Client client, PortalStore store, PortalFailures failures, IOptions<CallListOptions> options, ILogger<CallListService> logger)
+{
+    public const int PageSize = 50;
+    public const int MaxSearchLength = 100;
+
+    static readonly string[] ContactFields = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "COMPANY_ID", "PHONE", "EMAIL"];
+    static readonly string[] CompanyFields = ["ID", "TITLE", "PHONE", "EMAIL"];
+
+    readonly KeyedLocks<(string MemberId, int ListId)> _saves = new();
+
+    // ---- Reading
+
+    /// <summary>A page of the lists the user can see, newest first, with creators, forms and sizes.</summary>
+    public async Task<CallListsPage> ListsAsync(AppSession session, int page, EntityKind? kind, CancellationToken ct)
+    {
+        page = Math.Max(1, page);
+        var filter = new JsonObject();
+        if (kind is { } k)
+        {
+            filter["ENTITY_TYPE_ID"] = (int)k;
+        }
+
+        var answers = await client.BatchAsync(session.Account,
+        [
+            new BatchCommand("crm.calllist.list", new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["FILTER"] = filter, ["start"] = (page - 1) * PageSize }),
+            FormsCommand(),
+        ], ct: ct);
+        if (answers[0].Error is { } error)
+        {
+            throw error;
+        }
+
+        var lists = Rows(answers[0].Result).Select(ParseList).OfType<CallListInfo>().ToList();
+        var forms = ParseForms(answers[1]);
+        var creators = await UserNamesAsync(session.Account, lists.Select(l => l.CreatedById).Distinct().ToList(), ct);
+        var counts = await CountParticipantsAsync(session, lists.Select(l => l.Id).ToList(), ct);
+        return new CallListsPage(
+            lists.Select(l => new CallListSummary(l, creators.GetValueOrDefault(l.CreatedById) ?? "#" + l.CreatedById.ToString(CultureInfo.InvariantCulture),
+                l.WebFormId is { } f ? forms?.FirstOrDefault(x => x.Id == f)?.Name : null, counts.GetValueOrDefault(l.Id))).ToList(),
+            page,
+            lists.Count == PageSize);
+    }
+
+    /// <summary>One page of a list's participants as the user sees them, with its statuses, forms and size.</summary>
+    public async Task<CallListView> ViewAsync(AppSession session, int listId, int page, string? statusFilter, CancellationToken ct)
+    {
+        var (list, participants, statuses, forms) = await ReadListAsync(session, listId, requireAdmin: false, ct);
+        var filtered = statusFilter is null ? participants : participants.Where(p => p.StatusId == statusFilter).ToList();
+        var pageCount = Math.Max(1, (filtered.Count + PageSize - 1) / PageSize);
+        page = Math.Clamp(page, 1, pageCount);
+        var onPage = filtered.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+
+        // Names with the user's own rights: what they may not read stays hidden, and is counted.
+        var cards = await CardsAsync(session.Account, list.Kind, onPage.Select(p => p.EntityId).ToList(), ct);
+        var names = statuses.ToDictionary(s => s.StatusId, s => s.Name);
+        var rows = onPage.Where(p => cards.ContainsKey(p.EntityId))
+            .Select(p => new ParticipantRow(cards[p.EntityId], p.StatusId, names.GetValueOrDefault(p.StatusId) ?? p.StatusId)).ToList();
+        var statusCounts = statuses.Select(s => (s, participants.Count(p => p.StatusId == s.StatusId)))
+            .Concat(participants.Select(p => p.StatusId).Distinct().Where(id => !names.ContainsKey(id)).Select(id => (new CallStatus(id, id), participants.Count(p => p.StatusId == id))))
+            .ToList();
+        return new CallListView(list, participants.Count, page, pageCount, rows, onPage.Count - rows.Count, statusCounts, forms, statusFilter,
+            participants.Select(p => p.EntityId).ToHashSet());
+    }
+
+    /// <summary>The list and the ids of all its participants: what the picker marks as already in it.</summary>
+    public async Task<(CallListInfo List, IReadOnlySet<int> Participants)> ParticipantsAsync(AppSession session, int listId, CancellationToken ct)
+    {
+        var (list, participants, _, _) = await ReadListAsync(session, listId, requireAdmin: false, ct);
+        return (list, participants.Select(p => p.EntityId).ToHashSet());
+    }
+
+    /// <summary>The lists of one kind the user can see, for the placement's "Add to call list".</summary>
+    public async Task<IReadOnlyList<CallListInfo>> ListsOfKindAsync(AppSession session, EntityKind kind, CancellationToken ct)
+    {
+        var rows = await client.ReadAllAsync(session.Account, "crm.calllist.list",
+            new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["FILTER"] = new JsonObject { ["ENTITY_TYPE_ID"] = (int)kind } }, Bitrix24Paging.UntilShortPage, ct);
+        return rows.Select(ParseList).OfType<CallListInfo>().Where(l => l.Kind == kind).ToList();
+    }
+
+    /// <summary>One contact or company as the user may read it; null when it does not exist for them.</summary>
+    public async Task<EntityCard?> EntityAsync(AppSession session, EntityKind kind, int id, CancellationToken ct) =>
+        (await CardsAsync(session.Account, kind, [id], ct)).GetValueOrDefault(id);
+
+    public async Task<IReadOnlyList<CrmForm>?> FormsAsync(AppSession session, CancellationToken ct) =>
+        ParseForms((await client.BatchAsync(session.Account, [FormsCommand()], ct: ct))[0]);
+
+    // ---- The picker
+
+    /// <summary>
+    /// A page of contacts or companies matching the search: by name (first or last name, or a
+    /// company's title), or by phone or e-mail through <c>crm.duplicate.findbycomm</c>.
+    /// </summary>
+    public async Task<SearchPage> SearchAsync(AppSession session, EntityKind kind, string? query, int page, CancellationToken ct)
+    {
+        var search = Search.Parse(query);
+        page = Math.Max(1, page);
+        if (search.Mode == SearchMode.All)
+        {
+            var answer = await client.CallAsync(session.Account, kind.ListMethod(), new JsonObject
+            {
+                ["select"] = Fields(kind),
+                ["order"] = NameOrder(kind),
+                ["start"] = (page - 1) * PageSize,
+            }, ct);
+            var cards = await ToCardsAsync(session.Account, kind, Rows(answer.Result), ct);
+            var total = answer.Total ?? cards.Count;
+            return new SearchPage(cards, total, page, Math.Max(1, (total + PageSize - 1) / PageSize));
+        }
+
+        var ids = await MatchingIdsAsync(session, kind, query, ct);
+        var pageCount = Math.Max(1, (ids.Count + PageSize - 1) / PageSize);
+        page = Math.Min(page, pageCount);
+        var pageIds = ids.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+        var found = await CardsAsync(session.Account, kind, pageIds, ct);
+        return new SearchPage(pageIds.Where(found.ContainsKey).Select(id => found[id]).ToList(), ids.Count, page, pageCount);
+    }
+
+    /// <summary>Every id matching the search, in the order the picker shows them ("Add all matching").</summary>
+    public async Task<IReadOnlyList<int>> MatchingIdsAsync(AppSession session, EntityKind kind, string? query, CancellationToken ct)
+    {
+        var search = Search.Parse(query);
+        switch (search.Mode)
+        {
+            case SearchMode.Phone or SearchMode.Email:
+                var answer = await client.CallAsync(session.Account, "crm.duplicate.findbycomm", new JsonObject
+                {
+                    ["type"] = search.Mode == SearchMode.Phone ? "PHONE" : "EMAIL",
+                    ["values"] = new JsonArray(search.Text),
+                    ["entity_type"] = kind.Code(),
+                }, ct);
+                var found = answer.Result.ValueKind == JsonValueKind.Object && answer.Result.TryGetProperty(kind.Code(), out var list) && list.ValueKind == JsonValueKind.Array
+                    ? list.EnumerateArray().Select(e => int.TryParse(e.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList()
+                    : [];
+                // findbycomm ignores rights: keep what the user may read.
+                var readable = await CardsAsync(session.Account, kind, found, ct);
+                return found.Where(readable.ContainsKey).ToList();
+            case SearchMode.Name:
+                var filters = kind == EntityKind.Company
+                    ? new[] { new JsonObject { ["%TITLE"] = search.Text } }
+                    : [new JsonObject { ["%LAST_NAME"] = search.Text }, new JsonObject { ["%NAME"] = search.Text }];
+                var ids = new List<int>();
+                foreach (var filter in filters)
+                {
+                    var rows = await client.ReadAllAsync(session.Account, kind.ListMethod(),
+                        new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = filter, ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
+                    ids.AddRange(rows.Select(r => IntOf(r, "ID")).OfType<int>());
+                }
+
+                return ids.Distinct().ToList();
+            default:
+                var all = await client.ReadAllAsync(session.Account, kind.ListMethod(),
+                    new JsonObject { ["select"] = new JsonArray("ID"), ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
+                return all.Select(r => IntOf(r, "ID")).OfType<int>().Distinct().ToList();
+        }
+    }
+
+    // ---- Saving
+
+    /// <summary>
+    /// Saves a change to a list so that nothing is lost: a fresh read (with an account that sees
+    /// every participant), the user's additions and removals applied to it, the form the user chose or
+    /// else the current one; refused, and nothing sent, if it would drop participants the user cannot
+    /// see, empty the list or add records of another kind. Saves to one list take turns.
+    /// </summary>
+    public async Task<SaveResult> SaveAsync(AppSession session, int listId, CallListChange change, CancellationToken ct)
+    {
+        using var turn = await _saves.EnterAsync((session.Portal.MemberId, listId), ct);
+        var add = change.Add.Distinct().ToList();
+        var remove = change.Remove.ToHashSet();
+        if (add.Count + remove.Count > options.Value.MaxParticipants)
+        {
+            return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
+        }
+
+        CallListInfo list;
+        List<Participant> current;
+        IReadOnlyList<CrmForm>? forms;
+        Bitrix24Account reader;
+        try
+        {
+            (list, current, _, forms, reader) = await ReadListWithReaderAsync(session, listId, requireAdmin: true, ct);
+        }
+        catch (AdminNeededException)
+        {
+            return SaveResult.Refused("AdminNeeded") with { HttpStatus = 409 };
+        }
+
+        var currentIds = current.Select(p => p.EntityId).ToHashSet();
+        var toAdd = add.Where(id => !currentIds.Contains(id)).ToList();
+        var toRemove = remove.Where(currentIds.Contains).ToList();
+
+        // Every added id must be a record of the list's kind that exists: read with the account that sees them all.
+        if (toAdd.Count > 0)
+        {
+            var existing = await CardsAsync(reader, list.Kind, toAdd, ct);
+            var strangers = toAdd.Where(id => !existing.ContainsKey(id)).ToList();
+            if (strangers.Count > 0)
+            {
+                return SaveResult.Refused(list.Kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers.Count);
+            }
+        }
+
+        // A user removes only what they can see: anything else would drop a participant hidden from them.
+        if (toRemove.Count > 0 && !session.Admin)
+        {
+            var visible = await CardsAsync(session.Account, list.Kind, toRemove, ct);
+            if (toRemove.Any(id => !visible.ContainsKey(id)))
+            {
+                return SaveResult.Refused("CannotRemoveHidden");
+            }
+        }
+
+        var removeSet = toRemove.ToHashSet();
+        var next = current.Select(p => p.EntityId).Where(id => !removeSet.Contains(id)).Concat(toAdd).ToList();
+        if (next.Count == 0)
+        {
+            return SaveResult.Refused("WouldEmpty");
+        }
+
+        if (next.Count > options.Value.MaxParticipants)
+        {
+            return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
+        }
+
+        var formId = change.Form is { } chosen ? chosen.FormId : list.WebFormId;
+        if (formId is { } wanted && forms is not null && forms.All(f => f.Id != wanted))
+        {
+            return SaveResult.Refused("WrongForm", wanted);
+        }
+
+        var formChanged = formId != list.WebFormId;
+        if (toAdd.Count == 0 && toRemove.Count == 0 && !formChanged)
+        {
+            return new SaveResult(SaveOutcome.NothingToSave, "NothingToSave", []) { ListId = listId };
+        }
+
+        var parameters = new JsonObject
+        {
+            ["LIST_ID"] = listId,
+            ["ENTITY_TYPE"] = list.Kind.Code(),
+            ["ENTITIES"] = new JsonArray(next.Select(id => (JsonNode)id).ToArray()),
+        };
+        if (formId is { } form)
+        {
+            // Left out, WEBFORM_ID clears the form: it is sent every time, except when the user chose "No form".
+            parameters["WEBFORM_ID"] = form;
+        }
+
+        var formName = formId is { } named ? forms?.FirstOrDefault(f => f.Id == named)?.Name ?? "#" + named.ToString(CultureInfo.InvariantCulture) : null;
+        try
+        {
+            // Sent as the user, with their rights; the write itself is not abandoned with their request.
+            await client.CallAsync(session.Account, "crm.calllist.update", parameters, repeatable: true, CancellationToken.None);
+        }
+        catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
+        {
+            return Refusal(e, formId);
+        }
+        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24ApiException)
+        {
+            // The write may or may not have happened: a fresh read says which.
+            logger.LogWarning("Saving call list {ListId} in portal {MemberId} ended without an answer ({Code}); reading it back", listId, session.Portal.MemberId, e.Code);
+            return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e, ct);
+        }
+
+        var after = await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None);
+        var afterIds = after.Participants.Select(p => p.EntityId).ToHashSet();
+        var dropped = toAdd.Where(id => !afterIds.Contains(id)).ToList();
+        var droppedNames = dropped.Count == 0 ? [] : (await CardsAsync(reader, list.Kind, dropped, CancellationToken.None)).Values.Select(c => c.DisplayName).ToList();
+        logger.LogInformation("Saved call list {ListId} in portal {MemberId}: {Added} added, {Removed} removed, form {Form}", listId, session.Portal.MemberId, toAdd.Count - dropped.Count, toRemove.Count, formId);
+        return new SaveResult(SaveOutcome.Saved, "Saved", [toAdd.Count - dropped.Count, toRemove.Count])
+        {
+            Added = toAdd.Count - dropped.Count,
+            Removed = toRemove.Count,
+            Dropped = droppedNames,
+            FormChanged = formChanged,
+            FormName = formName,
+            ListId = listId,
+        };
+    }
+
+    async Task<SaveResult> OutcomeOfUnansweredSaveAsync(AppSession session, int listId, List<Participant> before, List<int> intended, int? formId, Bitrix24Exception error, CancellationToken ct)
+    {
+        try
+        {
+            var after = await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None);
+            var afterIds = after.Participants.Select(p => p.EntityId).ToList();
+            if (afterIds.ToHashSet().SetEquals(intended) && after.List.WebFormId == formId)
+            {
+                return new SaveResult(SaveOutcome.Saved, "Saved", [intended.Count(id => !before.Any(p => p.EntityId == id)), before.Count(p => !intended.Contains(p.EntityId))]) { ListId = listId };
+            }
+
+            if (afterIds.ToHashSet().SetEquals(before.Select(p => p.EntityId)))
+            {
+                var (status, key) = error is Bitrix24ApiException { HttpStatus: 503 } ? (503, "PortalBusy") : (503, "NotSavedTryAgain");
+                return new SaveResult(SaveOutcome.Failed, key, [], status) { ListId = listId };
+            }
+        }
+        catch (Bitrix24Exception e)
+        {
+            logger.LogWarning("Could not read call list {ListId} back after an unanswered save: {Code}", listId, e.Code);
+        }
+
+        return new SaveResult(SaveOutcome.Unknown, "SaveUnknown", [], 503) { ListId = listId };
+    }
+
+    SaveResult Refusal(Bitrix24ApiException e, int? formId) => e.Code switch
+    {
+        "ENTITIES_ERROR" or "ENTITY_TYPE_ERROR" or "ENTITY_ERROR" => SaveResult.Refused("NotContacts", 0),
+        "LIST_ID_ERROR" => SaveResult.Refused("ListNotFound") with { HttpStatus = 404 },
+        "WEBFORM_ERROR" => SaveResult.Refused("WrongForm", formId ?? 0),
+        "ACCESS_ERROR" or "ACCESS_DENIED" or "insufficient_scope" or "user_access_error" => SaveResult.Refused("AccessDenied") with { HttpStatus = 403 },
+        _ => SaveResult.Refused("PortalRefused", e.Code ?? "") with { HttpStatus = 502 },
+    };
+
+    /// <summary>
+    /// Creates a list (<c>crm.calllist.add</c>, never repeated blindly). When Bitrix24 gives no answer,
+    /// the user's newest lists are read to tell whether it was created, instead of creating it twice.
+    /// </summary>
+    public async Task<SaveResult> CreateAsync(AppSession session, EntityKind kind, IReadOnlyCollection<int> entityIds, int? formId, CancellationToken ct)
+    {
+        var ids = entityIds.Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return SaveResult.Refused("ChooseParticipants");
+        }
+
+        if (ids.Count > options.Value.MaxParticipants)
+        {
+            return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
+        }
+
+        var cards = await CardsAsync(session.Account, kind, ids, ct);
+        var strangers = ids.Where(id => !cards.ContainsKey(id)).ToList();
+        if (strangers.Count > 0)
+        {
+            return SaveResult.Refused(kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers.Count);
+        }
+
+        var forms = await FormsAsync(session, ct);
+        if (formId is { } wanted && forms is not null && forms.All(f => f.Id != wanted))
+        {
+            return SaveResult.Refused("WrongForm", wanted);
+        }
+
+        var newest = await NewestListIdAsync(session, ct);
+        var parameters = new JsonObject { ["ENTITY_TYPE"] = kind.Code(), ["ENTITIES"] = new JsonArray(ids.Select(id => (JsonNode)id).ToArray()) };
+        if (formId is { } form)
+        {
+            parameters["WEBFORM_ID"] = form;
+        }
+
+        int listId;
+        try
+        {
+            var answer = await client.CallAsync(session.Account, "crm.calllist.add", parameters, repeatable: false, CancellationToken.None);
+            listId = int.Parse(answer.Result.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+        }
+        catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
+        {
+            return Refusal(e, formId);
+        }
+        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24ApiException)
+        {
+            logger.LogWarning("Creating a call list in portal {MemberId} ended without an answer ({Code}); looking for it", session.Portal.MemberId, e.Code);
+            var created = await FindCreatedAsync(session, kind, newest, CancellationToken.None);
+            if (created is null)
+            {
+                return new SaveResult(SaveOutcome.Unknown, "CreateUnknown", [], 503);
+            }
+
+            listId = created.Value;
+        }
+
+        var items = await client.ReadAllAsync(session.Account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError, CancellationToken.None);
+        var inList = items.Select(r => IntOf(r, "ID")).ToHashSet();
+        var dropped = ids.Where(id => !inList.Contains(id)).Select(id => cards[id].DisplayName).ToList();
+        logger.LogInformation("Created call list {ListId} in portal {MemberId} with {Count} participants", listId, session.Portal.MemberId, ids.Count - dropped.Count);
+        return new SaveResult(SaveOutcome.Saved, "Created", [listId, ids.Count - dropped.Count])
+        {
+            Added = ids.Count - dropped.Count,
+            Dropped = dropped,
+            ListId = listId,
+            FormName = formId is { } f ? forms?.FirstOrDefault(x => x.Id == f)?.Name : null,
+        };
+    }
+
+    async Task<int> NewestListIdAsync(AppSession session, CancellationToken ct)
+    {
+        var answer = await client.CallAsync(session.Account, "crm.calllist.list", new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["SELECT"] = new JsonArray("ID") }, ct);
+        return Rows(answer.Result).Select(r => IntOf(r, "ID") ?? 0).DefaultIfEmpty(0).Max();
+    }
+
+    async Task<int?> FindCreatedAsync(AppSession session, EntityKind kind, int newestBefore, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await client.CallAsync(session.Account, "crm.calllist.list", new JsonObject
+            {
+                ["ORDER"] = new JsonObject { ["ID"] = "DESC" },
+                ["FILTER"] = new JsonObject { [">ID"] = newestBefore, ["CREATED_BY_ID"] = session.Session.UserId, ["ENTITY_TYPE_ID"] = (int)kind },
+            }, ct);
+            var created = Rows(answer.Result).Select(ParseList).OfType<CallListInfo>().ToList();
+            return created.Count == 1 ? created[0].Id : null;
+        }
+        catch (Bitrix24Exception e)
+        {
+            logger.LogWarning("Could not look for the call list whose creation went unanswered: {Code}", e.Code);
+            return null;
+        }
+    }
+
+    // ---- The reads underneath
+
+    async Task<(CallListInfo List, List<Participant> Participants, List<CallStatus> Statuses, IReadOnlyList<CrmForm>? Forms)> ReadListAsync(
+        AppSession session, int listId, bool requireAdmin, CancellationToken ct)
+    {
+        var (list, participants, statuses, forms, _) = await ReadListWithReaderAsync(session, listId, requireAdmin, ct);
+        return (list, participants, statuses, forms);
+    }
+
+    /// <summary>
+    /// The list, every participant, the statuses and the forms, in as few requests as batch allows,
+    /// read with an account that sees every participant: the user's own if they are an administrator,
+    /// else an administrator's whose tokens work. Without one, a save is refused; a view falls back
+    /// to what the user sees.
+    /// </summary>
+    async Task<(CallListInfo List, List<Participant> Participants, List<CallStatus> Statuses, IReadOnlyList<CrmForm>? Forms, Bitrix24Account Reader)> ReadListWithReaderAsync(
+        AppSession session, int listId, bool requireAdmin, CancellationToken ct)
+    {
+        foreach (var reader in await ReadersAsync(session, requireAdmin, ct))
+        {
+            PagedRead read;
+            try
+            {
+                read = await client.ReadAllAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError,
+                    [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = listId }), new BatchCommand("crm.calllist.statuslist"), FormsCommand()], ct);
+            }
+            catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
+            {
+                throw new CallListNotFoundException(listId);
+            }
+            catch (Bitrix24Exception e) when (reader != session.Account && e is Bitrix24ReinstallRequiredException or Bitrix24AppDeletedException or Bitrix24AuthException)
+            {
+                // This administrator's tokens are dead; another one may do.
+                await failures.RecordAsync(reader.Key, e, ct);
+                continue;
+            }
+
+            if (read.Companions[0].Error is { } error)
+            {
+                throw error.Code == "LIST_ID_ERROR" ? new CallListNotFoundException(listId) : error;
+            }
+
+            var list = ParseList(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
+            var statuses = Rows(read.Companions[1].Result)
+                .Select(r => (Id: Text(r, "STATUS_ID"), Name: Text(r, "NAME"), Sort: IntOf(r, "SORT") ?? 0))
+                .Where(s => s.Id.Length > 0).OrderBy(s => s.Sort).Select(s => new CallStatus(s.Id, s.Name.Length > 0 ? s.Name : s.Id)).ToList();
+            var participants = read.Rows.Select(r => (Id: IntOf(r, "ID"), Status: Text(r, "STATUS"))).Where(p => p.Id is not null)
+                .Select(p => new Participant(p.Id!.Value, p.Status)).ToList();
+            return (list, participants, statuses, ParseForms(read.Companions[2]), reader);
+        }
+
+        throw new AdminNeededException();
+    }
+
+    async Task<IReadOnlyList<Bitrix24Account>> ReadersAsync(AppSession session, bool requireAdmin, CancellationToken ct)
+    {
+        if (session.Admin)
+        {
+            return [session.Account];
+        }
+
+        var admins = (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Take(3).Select(id => PortalStore.AccountOf(session.Portal, id)).ToList();
+        return requireAdmin ? admins : [.. admins, session.Account];
+    }
+
+    /// <summary>Participant counts, read with an administrator's account where one works; none where none does.</summary>
+    async Task<Dictionary<int, int>> CountParticipantsAsync(AppSession session, IReadOnlyList<int> listIds, CancellationToken ct)
+    {
+        var counts = new Dictionary<int, int>();
+        var reader = (await ReadersAsync(session, requireAdmin: true, ct)).FirstOrDefault();
+        if (reader is null || listIds.Count == 0)
+        {
+            return counts;
+        }
+
+        try
+        {
+            // One page of each list in one batch; only lists with a full page are read further.
+            var firstPages = await client.BatchAsync(reader, listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })).ToList(), ct: ct);
+            for (var i = 0; i < listIds.Count; i++)
+            {
+                var rows = firstPages[i].Error is null ? Rows(firstPages[i].Result).Count : 0;
+                if (firstPages[i].Error is { } error && error.Code != "ACCESS_ERROR")
+                {
+                    continue;
+                }
+
+                counts[listIds[i]] = rows < PageSize
+                    ? rows
+                    : (await client.ReadAllAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listIds[i] }, Bitrix24Paging.UntilAccessError, ct)).Count;
+            }
+        }
+        catch (Bitrix24Exception e)
+        {
+            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+        }
+
+        return counts;
+    }
+
+    async Task<Dictionary<long, string>> UserNamesAsync(Bitrix24Account account, IReadOnlyList<long> userIds, CancellationToken ct)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            var answer = await client.CallAsync(account, "user.get", new JsonObject { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } }, ct);
+            return Rows(answer.Result).Where(r => IntOf(r, "ID") is not null)
+                .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+        }
+        catch (Bitrix24ApiException e)
+        {
+            // Without the user scope the creators show as ids.
+            logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", account.Key.MemberId, e.Code);
+            return [];
+        }
+    }
+
+    /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>
+    async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var commands = ids.Distinct().Chunk(PageSize).Select(chunk => new BatchCommand(kind.ListMethod(), new JsonObject
+        {
+            ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
+            ["select"] = Fields(kind),
+        })).ToList();
+        var rows = new List<JsonElement>();
+        foreach (var result in await client.BatchAsync(account, commands, ct: ct))
+        {
+            if (result.Error is { } error)
+            {
+                throw error;
+            }
+
+            rows.AddRange(Rows(result.Result));
+        }
+
+        return (await ToCardsAsync(account, kind, rows, ct)).ToDictionary(c => c.Id);
+    }
+
+    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<JsonElement> rows, CancellationToken ct)
+    {
+        var companies = new Dictionary<int, string>();
+        if (kind == EntityKind.Contact)
+        {
+            var companyIds = rows.Select(r => IntOf(r, "COMPANY_ID")).OfType<int>().Where(id => id > 0).Distinct().ToList();
+            if (companyIds.Count > 0)
+            {
+                var commands = companyIds.Chunk(PageSize).Select(chunk => new BatchCommand("crm.company.list", new JsonObject
+                {
+                    ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
+                    ["select"] = new JsonArray("ID", "TITLE"),
+                })).ToList();
+                foreach (var result in await client.BatchAsync(account, commands, ct: ct))
+                {
+                    // A company the user may not read is simply not named.
+                    foreach (var company in Rows(result.Result))
+                    {
+                        if (IntOf(company, "ID") is { } id)
+                        {
+                            companies[id] = Text(company, "TITLE");
+                        }
+                    }
+                }
+            }
+        }
+
+        return rows.Select(r => IntOf(r, "ID") is { } id
+            ? new EntityCard(id, kind,
+                kind == EntityKind.Company ? Text(r, "TITLE") : string.Join(' ', new[] { Text(r, "NAME"), Text(r, "SECOND_NAME"), Text(r, "LAST_NAME") }.Where(s => s.Length > 0)),
+                FirstValue(r, "PHONE"), FirstValue(r, "EMAIL"),
+                IntOf(r, "COMPANY_ID") is { } company ? companies.GetValueOrDefault(company) : null)
+            : null).OfType<EntityCard>().ToList();
+    }
+
+    // ---- Small pieces
+
+    static BatchCommand FormsCommand() => new("crm.webform.list", new JsonObject { ["GET_INACTIVE"] = "Y" });
+
+    /// <summary>The portal's forms; null when it cannot list them (the method is undocumented and may be missing).</summary>
+    static IReadOnlyList<CrmForm>? ParseForms(BatchResult result) =>
+        result.Error is not null || result.Result is not { ValueKind: JsonValueKind.Array } rows
+            ? null
+            : rows.EnumerateArray().Where(r => IntOf(r, "ID") is not null)
+                .Select(r => new CrmForm(IntOf(r, "ID")!.Value, Text(r, "NAME"), Text(r, "ACTIVE") != "N")).ToList();
+
+    static CallListInfo? ParseList(JsonElement row)
+    {
+        if (IntOf(row, "ID") is not { } id)
+        {
+            return null;
+        }
+
+        var kind = EntityKinds.Parse(Text(row, "ENTITY_TYPE_ID")) ?? EntityKinds.Parse(Text(row, "ENTITY_TYPE")) ?? EntityKind.Contact;
+        var created = DateTime.TryParseExact(Text(row, "DATE_CREATE"), ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:sszzz"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
+        return new CallListInfo(id, kind, IntOf(row, "CREATED_BY_ID") ?? 0, created, IntOf(row, "WEBFORM_ID") is { } form && form > 0 ? form : null);
+    }
+
+    static JsonArray Fields(EntityKind kind) => new((kind == EntityKind.Company ? CompanyFields : ContactFields).Select(f => (JsonNode)f).ToArray());
+
+    static JsonObject NameOrder(EntityKind kind) => kind == EntityKind.Company
+        ? new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" }
+        : new JsonObject { ["LAST_NAME"] = "ASC", ["NAME"] = "ASC", ["ID"] = "ASC" };
+
+    static List<JsonElement> Rows(JsonElement? result) =>
+        result is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().ToList() : [];
+
+    static string Text(JsonElement row, string name) => Bitrix24OAuthClient.String(row, name) ?? "";
+
+    static int? IntOf(JsonElement row, string name) =>
+        int.TryParse(Bitrix24OAuthClient.String(row, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    static string? FirstValue(JsonElement row, string name) =>
+        row.TryGetProperty(name, out var values) && values.ValueKind == JsonValueKind.Array
+            ? values.EnumerateArray().Select(v => Bitrix24OAuthClient.String(v, "VALUE")).FirstOrDefault(v => !string.IsNullOrEmpty(v))
+            : null;
+
+    enum SearchMode
+    {
+        All,
+        Name,
+        Phone,
+        Email,
+    }
+
+    /// <summary>What the search box holds: nothing, a name, a phone number or an e-mail address.</summary>
+    readonly partial record struct Search(SearchMode Mode, string Text)
+    {
+        [GeneratedRegex(@"^\+?[\d\s().-]{5,30}$")]
+        private static partial Regex PhonePattern();
+
+        public static Search Parse(string? query)
+        {
+            var text = (query ?? "").Trim();
+            if (text.Length > MaxSearchLength)
+            {
+                throw new SearchTooLongException();
+            }
+
+            return text.Length == 0 ? new(SearchMode.All, "")
+                : text.Contains('@', StringComparison.Ordinal) ? new(SearchMode.Email, text)
+                : PhonePattern().IsMatch(text) && text.Count(char.IsAsciiDigit) >= 5 ? new(SearchMode.Phone, text)
+                : new(SearchMode.Name, text);
+        }
+    }
+}

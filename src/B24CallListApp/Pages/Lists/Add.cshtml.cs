@@ -1,0 +1,72 @@
+using System.Globalization;
+using B24CallListApp.CallLists;
+using Microsoft.AspNetCore.Mvc;
+
+namespace B24CallListApp.Pages.Lists;
+
+/// <summary>
+/// <c>/lists/{id}/add</c>: the picker for a list's kind. Search as you type, page, choose many (kept
+/// across pages), add the chosen ones, or add every match.
+/// </summary>
+public sealed class AddModel(CallListService lists) : SessionPageModel
+{
+    public int ListId { get; private set; }
+
+    public PickerPart? Picker { get; private set; }
+
+    public static string Purpose(int listId) => "add:" + listId.ToString(CultureInfo.InvariantCulture);
+
+    public Task<IActionResult> OnPostAsync(int id) => GuardAsync(() => ShowAsync(id, PickerForm.Read(Request)));
+
+    /// <summary>The results alone, for the page's search as you type.</summary>
+    public Task<IActionResult> OnPostResultsAsync(int id) => GuardAsync(async () =>
+    {
+        await ShowAsync(id, PickerForm.Read(Request));
+        return Partial("_SearchResults", Picker);
+    });
+
+    public Task<IActionResult> OnPostAddSelectedAsync(int id) => GuardAsync(async () =>
+    {
+        var form = PickerForm.Read(Request);
+        if (form is null || !HasValidFormToken(Purpose(id)))
+        {
+            Refuse(400, form is null ? "InvalidInput" : "FormExpired");
+            return await ShowAsync(id, form);
+        }
+
+        if (form.Selected.Count == 0)
+        {
+            Refuse(400, "ChooseParticipants");
+            return await ShowAsync(id, form);
+        }
+
+        var result = await lists.SaveAsync(Session!, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
+        Announce(result);
+        return await ShowAsync(id, result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
+    });
+
+    /// <summary>"Add all matching" without script (the page's script shows progress through <c>/api/lists/{id}/add-all</c>).</summary>
+    public Task<IActionResult> OnPostAddAllAsync(int id) => GuardAsync(async () =>
+    {
+        var form = PickerForm.Read(Request);
+        if (form is null || !HasValidFormToken(Purpose(id)))
+        {
+            Refuse(400, form is null ? "InvalidInput" : "FormExpired");
+            return await ShowAsync(id, form);
+        }
+
+        var (list, _) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted);
+        var matching = await lists.MatchingIdsAsync(Session!, list.Kind, form.Query, HttpContext.RequestAborted);
+        Announce(await lists.SaveAsync(Session!, id, new CallListChange(matching, [], Form: null), HttpContext.RequestAborted));
+        return await ShowAsync(id, form with { Selected = [] });
+    });
+
+    async Task<IActionResult> ShowAsync(int id, PickerForm? form)
+    {
+        ListId = id;
+        form ??= new PickerForm(null, 1, []);
+        var (list, inList) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted);
+        Picker = new PickerPart(this, $"/lists/{id}/add", list.Kind, form.Query, await SearchAsync(lists, list.Kind, form), inList, form.Selected);
+        return Page();
+    }
+}

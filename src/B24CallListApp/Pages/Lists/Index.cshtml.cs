@@ -1,0 +1,16 @@
+using B24CallListApp.CallLists;
+using Microsoft.AspNetCore.Mvc;
+
+namespace B24CallListApp.Pages.Lists;
+
+/// <summary><c>/lists</c>: the call lists the user can see, newest first, a page at a time.</summary>
+public sealed class ListsModel(CallListService lists) : SessionPageModel
+{
+    public CallListsPage? Lists { get; private set; }
+
+    public Task<IActionResult> OnPostAsync([FromQuery] int page = 1) => GuardAsync(async () =>
+    {
+        Lists = await lists.ListsAsync(Session!, page, kind: null, HttpContext.RequestAborted);
+        return Page();
+    });
+}

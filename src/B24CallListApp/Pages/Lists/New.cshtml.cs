@@ -1,0 +1,82 @@
+using System.Globalization;
+using B24CallListApp.CallLists;
+using Microsoft.AspNetCore.Mvc;
+
+namespace B24CallListApp.Pages.Lists;
+
+/// <summary>
+/// <c>/lists/new</c>: a new call list: its kind, its first participants from the picker, and an
+/// optional form. <c>crm.calllist.add</c> is never repeated blindly (see <see cref="CallListService.CreateAsync"/>).
+/// </summary>
+public sealed class NewModel(CallListService lists) : SessionPageModel
+{
+    public const string Purpose = "new";
+
+    public PickerPart? Picker { get; private set; }
+
+    public IReadOnlyList<CrmForm>? Forms { get; private set; }
+
+    public int? CreatedListId { get; private set; }
+
+    public FormPickerPart FormPicker => new(Forms, null, "new-form");
+
+    public Task<IActionResult> OnPostAsync() => GuardAsync(() => ShowAsync(PickerForm.Read(Request)));
+
+    public Task<IActionResult> OnPostResultsAsync() => GuardAsync(async () =>
+    {
+        await ShowAsync(PickerForm.Read(Request));
+        return Partial("_SearchResults", Picker);
+    });
+
+    public Task<IActionResult> OnPostCreateAsync() => CreateAsync(all: false);
+
+    public Task<IActionResult> OnPostCreateAllAsync() => CreateAsync(all: true);
+
+    Task<IActionResult> CreateAsync(bool all) => GuardAsync(async () =>
+    {
+        var form = PickerForm.Read(Request);
+        var formChoice = FormChoice();
+        if (form is null || formChoice is null || !HasValidFormToken(Purpose))
+        {
+            Refuse(400, form is null || formChoice is null ? "InvalidInput" : "FormExpired");
+            return await ShowAsync(form);
+        }
+
+        var kind = Kind();
+        var ids = all ? await lists.MatchingIdsAsync(Session!, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
+        var result = await lists.CreateAsync(Session!, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
+        Announce(result);
+        CreatedListId = result.ListId;
+        return await ShowAsync(result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
+    });
+
+    async Task<IActionResult> ShowAsync(PickerForm? form)
+    {
+        form ??= new PickerForm(null, 1, []);
+        var kind = Kind();
+        // A change of kind starts the choice afresh: ids of contacts mean nothing among companies.
+        if (Request.HasFormContentType && Request.Form["typeShown"].ToString() is { Length: > 0 } shown && EntityKinds.Parse(shown) != kind)
+        {
+            form = form with { Selected = [], Page = 1 };
+        }
+
+        Forms = await lists.FormsAsync(Session!, HttpContext.RequestAborted);
+        Picker = new PickerPart(this, "/lists/new", kind, form.Query, await SearchAsync(lists, kind, form), new HashSet<int>(), form.Selected);
+        return Page();
+    }
+
+    EntityKind Kind() => EntityKinds.Parse(Request.HasFormContentType ? Request.Form["type"].ToString() : null) ?? EntityKind.Contact;
+
+    /// <summary>The optional form of a new list: a typed id, one of the portal's forms, or none.</summary>
+    (int? FormId, bool Valid)? FormChoice()
+    {
+        var typed = Request.Form["formId"].ToString().Trim();
+        var chosen = typed.Length > 0 ? typed : Request.Form["form"].ToString();
+        if (chosen.Length == 0 || chosen == "none")
+        {
+            return (null, true);
+        }
+
+        return int.TryParse(chosen, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? (id, true) : null;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using B24CallListApp.CallLists;
+using Microsoft.AspNetCore.Mvc;
+
+namespace B24CallListApp.Pages.Placement;
+
+/// <summary>
+/// "Add to call list" from a contact's or company's row menu (<c>CRM_CONTACT_LIST_MENU</c>,
+/// <c>CRM_COMPANY_LIST_MENU</c>): the record goes into a list of its kind, or into a new one.
+/// </summary>
+public sealed class AddModel(CallListService lists) : SessionPageModel
+{
+    public PlacementPart? Part { get; private set; }
+
+    public int? ListId { get; private set; }
+
+    public static string Purpose(EntityKind kind, int entityId) => $"placement:{kind.Code()}:{entityId.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>What the open page shows for a row-menu placement.</summary>
+    public static async Task<PlacementPart> LoadAsync(WorkspacePageModel page, CallListService lists, EntityKind kind, int entityId, CancellationToken ct)
+    {
+        var entity = await lists.EntityAsync(page.Session!, kind, entityId, ct);
+        var kindLists = entity is null ? [] : await lists.ListsOfKindAsync(page.Session!, kind, ct);
+        return new PlacementPart(page, kind, entityId, entity, kindLists);
+    }
+
+    public Task<IActionResult> OnPostAsync() => ActAsync(async (kind, entity) =>
+    {
+        if (!int.TryParse(Request.Form["list"], NumberStyles.None, CultureInfo.InvariantCulture, out var listId) || listId <= 0)
+        {
+            Refuse(400, "ChooseAList");
+            return;
+        }
+
+        var result = await lists.SaveAsync(Session!, listId, new CallListChange([entity], [], Form: null), HttpContext.RequestAborted);
+        Announce(result);
+        ListId = result.Outcome == SaveOutcome.Saved ? listId : null;
+    });
+
+    public Task<IActionResult> OnPostCreateAsync() => ActAsync(async (kind, entity) =>
+    {
+        var result = await lists.CreateAsync(Session!, kind, [entity], formId: null, HttpContext.RequestAborted);
+        Announce(result);
+        ListId = result.ListId;
+    });
+
+    Task<IActionResult> ActAsync(Func<EntityKind, int, Task> act) => GuardAsync(async () =>
+    {
+        if (EntityKinds.Parse(Request.Form["type"]) is not { } kind || !int.TryParse(Request.Form["entity"], NumberStyles.None, CultureInfo.InvariantCulture, out var entity) || entity <= 0)
+        {
+            return ShowMessage(400, "InvalidInput");
+        }
+
+        if (!HasValidFormToken(Purpose(kind, entity)))
+        {
+            Refuse(400, "FormExpired");
+        }
+        else
+        {
+            await act(kind, entity);
+        }
+
+        Part = await LoadAsync(this, lists, kind, entity, HttpContext.RequestAborted);
+        return Page();
+    });
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using B24CallListApp.CallLists;
+using B24CallListApp.Portals;
+using B24CallListApp.Resources;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Localization;
+
+namespace B24CallListApp.Pages;
+
+/// <summary>What a page announces: a success (role="status") or a refusal or error (role="alert"), with details.</summary>
+public sealed record Outcome(bool IsError, string Text, IReadOnlyList<string> Details);
+
+/// <summary>
+/// A page of the workspace: it acts for one page session (one user of one portal). Its forms carry
+/// the session and, where they change data, a form token bound to it; its links carry the user's
+/// language and nothing secret.
+/// </summary>
+public abstract class WorkspacePageModel : AppPageModel
+{
+    public AppSession? Session { get; protected set; }
+
+    /// <summary>A renewed session for the page's next request: a page in use never goes stale.</summary>
+    public string SessionToken { get; protected set; } = "";
+
+    public Outcome? Outcome { get; protected set; }
+
+    public string Lang => Session?.Session.Language ?? PortalFields.Language(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
+
+    protected IStringLocalizer<SharedResource> Texts => HttpContext.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
+
+    public string FormToken(string purpose) => HttpContext.RequestServices.GetRequiredService<FormTokens>().Issue(Session!.Session, purpose);
+
+    /// <summary>An address inside the app, with the user's language (never the session) in its query.</summary>
+    public string AppUrl(string path) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=" + Lang;
+
+    protected void StartSession(AppSession session)
+    {
+        Session = session;
+        FrameAncestor = session.PortalOrigin;
+        SessionToken = HttpContext.RequestServices.GetRequiredService<PageSessions>().Issue(session.Session);
+    }
+
+    protected bool HasValidFormToken(string purpose) =>
+        Request.HasFormContentType && HttpContext.RequestServices.GetRequiredService<FormTokens>().IsValid(Session!.Session, purpose, Request.Form[FormTokens.FieldName]);
+
+    /// <summary>A refusal the page shows in place of the change: nothing was sent to the portal.</summary>
+    protected void Refuse(int status, string textKey, params object[] arguments)
+    {
+        Response.StatusCode = status;
+        Outcome = new Outcome(true, Texts[textKey, arguments], []);
+    }
+
+    /// <summary>What a save or a create says: the sentence, what the form became, and what Bitrix24 left out.</summary>
+    protected void Announce(SaveResult result)
+    {
+        Response.StatusCode = result.HttpStatus;
+        var details = new List<string>();
+        if (result.FormChanged)
+        {
+            details.Add(result.FormName is { } name ? Texts["FormNowNamed", name] : Texts["FormRemoved"]);
+        }
+
+        if (result.Dropped.Count > 0)
+        {
+            details.Add(Texts["Dropped", string.Join(", ", result.Dropped)]);
+        }
+
+        Outcome = new Outcome(result.Outcome is not (SaveOutcome.Saved or SaveOutcome.NothingToSave), Texts[result.TextKey, [.. result.Arguments]], details);
+    }
+
+    /// <summary>The picker's search; one that no portal would want (too long) is refused here, and nothing is asked.</summary>
+    protected async Task<SearchPage> SearchAsync(CallListService lists, EntityKind kind, Lists.PickerForm form)
+    {
+        try
+        {
+            return await lists.SearchAsync(Session!, kind, form.Query, form.Page, HttpContext.RequestAborted);
+        }
+        catch (SearchTooLongException)
+        {
+            Refuse(400, "SearchTooLong");
+            return new SearchPage([], 0, 1, 1);
+        }
+    }
+
+    /// <summary>Runs a page's work, turning what can go wrong into a message in the user's language.</summary>
+    protected async Task<IActionResult> GuardAsync(Func<Task<IActionResult>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (CallListNotFoundException)
+        {
+            return ShowMessage(404, "ListNotFound");
+        }
+        catch (SearchTooLongException)
+        {
+            return ShowMessage(400, "SearchTooLong");
+        }
+        catch (Bitrix24.Bitrix24Exception e)
+        {
+            return await FailedAsync(e);
+        }
+    }
+
+    /// <summary>A Bitrix24 failure, recorded where it belongs and told to the user in their language.</summary>
+    protected async Task<IActionResult> FailedAsync(Bitrix24.Bitrix24Exception error)
+    {
+        if (Session is not null)
+        {
+            await HttpContext.RequestServices.GetRequiredService<PortalFailures>().RecordAsync(Session.Account.Key, error, HttpContext.RequestAborted);
+        }
+
+        var (status, textKey) = Problems.For(error);
+        return ShowMessage(status, textKey);
+    }
+}
+
+/// <summary>
+/// A workspace page reached from inside the app: every request presents the page session (form field
+/// or header), never a cookie or a value in the URL. Without a valid one the page says so, framed for
+/// the portal the form names, and does nothing else.
+/// </summary>
+public abstract class SessionPageModel : WorkspacePageModel
+{
+    public const string PortalField = "__portal";
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var token = Request.Headers[PageSessions.HeaderName].ToString();
+        string? portal = null;
+        if (Request.HasFormContentType)
+        {
+            var form = await Request.ReadFormAsync(HttpContext.RequestAborted);
+            token = form[PageSessions.FieldName].ToString() is { Length: > 0 } field ? field : token;
+            portal = form[PortalField];
+        }
+
+        var resolver = HttpContext.RequestServices.GetRequiredService<SessionResolver>();
+        var (session, refusal) = await resolver.ResolveAsync(token, HttpContext.RequestAborted);
+        if (session is null)
+        {
+            // Only a message page, framed for the portal the form names so the user sees why.
+            context.Result = ShowMessage(refusal!.Status, refusal.TextKey, Uri.TryCreate(portal, UriKind.Absolute, out var origin) && origin.Scheme is "https" or "http" ? origin.GetLeftPart(UriPartial.Authority) : null);
+            PageHeaders.Apply(Response, FrameAncestor);
+            return;
+        }
+
+        StartSession(session);
+        await base.OnPageHandlerExecutionAsync(context, next);
+    }
+}

@@ -1,0 +1,7 @@
+// Dark when the browser prefers it: nothing tells an app the portal's theme (UI.md §1).
+(function () {
+  var query = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)');
+  function apply() { document.documentElement.classList.toggle('dark', !!(query && query.matches)); }
+  apply();
+  if (query && query.addEventListener) { query.addEventListener('change', apply); }
+})();
