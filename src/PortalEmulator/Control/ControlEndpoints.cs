@@ -241,7 +241,9 @@ public static class ControlEndpoints
             "error" => FaultMode.Error,
             "hang" => FaultMode.Hang,
             "drop" => FaultMode.Drop,
-            _ => throw new BadRequest("'mode' must be error, hang or drop"),
+            "commitThenDrop" => FaultMode.CommitThenDrop,
+            "commitThenHang" => FaultMode.CommitThenHang,
+            _ => throw new BadRequest("'mode' must be error, hang, drop, commitThenDrop or commitThenHang"),
         };
         var error = OptionalString(body, "error");
         var status = (int)(OptionalNumber(body, "status") ?? (error is null ? 0 : 500));

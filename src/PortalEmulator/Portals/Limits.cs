@@ -79,7 +79,11 @@ public sealed class OperatingMeter(TimeProvider time, TimeSpan window, double li
     }
 }
 
-public enum FaultMode { Error, Hang, Drop }
+/// <summary>
+/// How an injected fault answers. <c>CommitThenDrop</c> and <c>CommitThenHang</c> run the method first
+/// (its change is made) and then lose the answer: the case a client must not mistake for a failure.
+/// </summary>
+public enum FaultMode { Error, Hang, Drop, CommitThenDrop, CommitThenHang }
 
 public sealed class Fault
 {

@@ -128,7 +128,11 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         }
 
         var (grant, user) = Authenticate(portal, token);
-        await ApplyFaultAsync(portal, method, context.RequestAborted);
+        var fault = portal.Faults.Take(method);
+        if (fault is not { Mode: FaultMode.CommitThenDrop or FaultMode.CommitThenHang })
+        {
+            await ApplyFaultAsync(fault, context.RequestAborted);
+        }
 
         var started = emulator.Time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
@@ -153,6 +157,18 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         }
 
         answer["time"] = TimeObject(portal, method, started, stopwatch.Elapsed);
+        if (fault is { Mode: FaultMode.CommitThenDrop })
+        {
+            throw new ConnectionDropped();
+        }
+
+        if (fault is { Mode: FaultMode.CommitThenHang })
+        {
+            // The change is made; the answer never comes before the caller gives up (or the front end cuts it).
+            await Task.Delay(TimeSpan.FromSeconds(emulator.Options.RequestTimeLimitSeconds), context.RequestAborted);
+            throw new RestError(504, "GATEWAY_TIMEOUT", "The request took longer than the time limit");
+        }
+
         return (answer, grant, user);
     }
 
@@ -188,9 +204,8 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         return (grant, user);
     }
 
-    async Task ApplyFaultAsync(Portal portal, string method, CancellationToken aborted)
+    async Task ApplyFaultAsync(Fault? fault, CancellationToken aborted)
     {
-        var fault = portal.Faults.Take(method);
         if (fault is null)
         {
             return;

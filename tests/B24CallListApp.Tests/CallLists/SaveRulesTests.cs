@@ -1,0 +1,297 @@
+using B24CallListApp.Bitrix24;
+using Microsoft.Extensions.DependencyInjection;
+using TestSupport;
+
+namespace B24CallListApp.Tests.CallLists;
+
+/// <summary>
+/// Saves lose nothing: each rule is checked by the exact <c>crm.calllist.update</c> the portal
+/// received (ENTITIES and WEBFORM_ID), or by its absence where the save must be refused.
+/// Demo seed: list 1 holds contacts 1–24 with form 3; list 2 companies 1–8 without a form; list 3
+/// contacts 100–174 with form 1. User 2 (a manager) reads the contacts whose id % 3 == 1.
+/// </summary>
+public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    static readonly int[] ListOne = Enumerable.Range(1, 24).ToArray();
+
+    async Task<WorkspaceClient> OpenAsync(int userId, string lang = "en") =>
+        await WorkspaceClient.OpenAsync(app, await app.InstalledPortalAsync(), userId, lang);
+
+    [Fact]
+    public async Task Adding_sends_every_current_participant_plus_the_new_ones_and_keeps_the_form()
+    {
+        var admin = await OpenAsync(1);
+
+        var page = await admin.AddSelectedAsync(1, [30, 33]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("Saved: 2 added, 0 removed.", page.StatusText, StringComparison.Ordinal);
+        var update = Assert.Single(await admin.UpdatesAsync());
+        Assert.Equal([.. ListOne, 30, 33], WorkspaceClient.Entities(update));
+        Assert.Equal(3, WorkspaceClient.WebFormId(update));
+        Assert.Equal("CONTACT", (string)update.Params!["ENTITY_TYPE"]!);
+    }
+
+    [Fact]
+    public async Task Participants_hidden_from_the_user_are_kept_when_the_user_saves()
+    {
+        var manager = await OpenAsync(2);
+
+        var page = await manager.AddSelectedAsync(1, [25]);
+
+        Assert.Equal(200, page.Status);
+        var update = Assert.Single(await manager.UpdatesAsync());
+        // Sent as the manager, with every participant the manager cannot see still in the set.
+        Assert.Equal(2, update.UserId);
+        Assert.Equal([.. ListOne, 25], WorkspaceClient.Entities(update));
+        Assert.Equal([.. ListOne, 25], await manager.ParticipantsAsync(1));
+    }
+
+    [Fact]
+    public async Task Another_managers_change_between_page_load_and_save_survives()
+    {
+        var manager = await OpenAsync(2);
+        var loaded = await manager.ListAsync(1);
+
+        // Someone else adds contact 40 and changes the form while the page is open.
+        var (status, _) = await PortalRest.CallAsync(manager.Portal, manager.Portal.Admin.AccessToken, "crm.calllist.update",
+            new { LIST_ID = 1, ENTITY_TYPE = "CONTACT", ENTITIES = ListOne.Append(40).ToArray(), WEBFORM_ID = 2 });
+        Assert.Equal(200, status);
+
+        // The manager removes contact 4 with the page loaded before that change, form select untouched.
+        var page = await manager.SaveListAsync(1, [4], loaded: loaded);
+
+        Assert.Equal(200, page.Status);
+        var update = (await manager.UpdatesAsync()).Last();
+        Assert.Equal([.. ListOne.Where(id => id != 4), 40], WorkspaceClient.Entities(update));
+        Assert.Equal(2, WorkspaceClient.WebFormId(update));
+    }
+
+    [Fact]
+    public async Task Removing_sends_the_rest_and_keeps_the_form()
+    {
+        var manager = await OpenAsync(2);
+
+        var page = await manager.SaveListAsync(1, [1, 4]);
+
+        Assert.Contains("Saved: 0 added, 2 removed.", page.StatusText, StringComparison.Ordinal);
+        var update = Assert.Single(await manager.UpdatesAsync());
+        Assert.Equal(ListOne.Where(id => id is not (1 or 4)), WorkspaceClient.Entities(update));
+        Assert.Equal(3, WorkspaceClient.WebFormId(update));
+    }
+
+    [Fact]
+    public async Task The_form_changes_only_by_the_users_choice_and_no_form_is_an_explicit_choice()
+    {
+        var admin = await OpenAsync(1);
+
+        var reassigned = await admin.SaveListAsync(1, [], form: "2");
+        Assert.Contains("The CRM form is now “Callback request”.", reassigned.StatusText, StringComparison.Ordinal);
+        var cleared = await admin.SaveListAsync(1, [], form: "none");
+        Assert.Contains("The list has no CRM form now.", cleared.StatusText, StringComparison.Ordinal);
+        var untouched = await admin.SaveListAsync(1, [], form: null);
+        Assert.Contains("Nothing to save", untouched.StatusText, StringComparison.Ordinal);
+
+        var updates = await admin.UpdatesAsync();
+        Assert.Equal(2, updates.Count);
+        Assert.Equal(2, WorkspaceClient.WebFormId(updates[0]));
+        Assert.Equal(ListOne, WorkspaceClient.Entities(updates[0]));
+        // "No form": the one save that leaves WEBFORM_ID out, and the participants stay.
+        Assert.Null(WorkspaceClient.WebFormId(updates[1]));
+        Assert.Equal(ListOne, WorkspaceClient.Entities(updates[1]));
+        Assert.Null((int?)(await admin.ListStateAsync(1))["webFormId"]);
+    }
+
+    [Fact]
+    public async Task A_typed_form_id_the_portal_does_not_have_is_refused_before_anything_is_sent()
+    {
+        var admin = await OpenAsync(1);
+
+        var page = await admin.SaveListAsync(1, [], formId: "777");
+
+        Assert.Equal(400, page.Status);
+        Assert.Contains("There is no CRM form #777", page.AlertText, StringComparison.Ordinal);
+        Assert.Empty(await admin.UpdatesAsync());
+    }
+
+    [Fact]
+    public async Task A_save_that_would_empty_the_list_is_refused()
+    {
+        var admin = await OpenAsync(1);
+
+        var page = await admin.SaveListAsync(2, Enumerable.Range(1, 8));
+
+        Assert.Equal(400, page.Status);
+        Assert.Contains("cannot be left empty", page.AlertText, StringComparison.Ordinal);
+        Assert.Empty(await admin.UpdatesAsync());
+    }
+
+    [Fact]
+    public async Task Removing_a_participant_the_user_cannot_see_is_refused()
+    {
+        var manager = await OpenAsync(2);
+
+        // Contact 3 belongs to user 1: not on the manager's page, so only a tampered form can name it.
+        var page = await manager.SaveListAsync(1, [3]);
+
+        Assert.Equal(400, page.Status);
+        Assert.Contains("only remove participants you can see", page.AlertText, StringComparison.Ordinal);
+        Assert.Empty(await manager.UpdatesAsync());
+    }
+
+    [Theory]
+    [InlineData(1, 9999)]
+    [InlineData(2, 250)]
+    public async Task Ids_that_are_not_records_of_the_lists_kind_are_refused(int listId, int entityId)
+    {
+        var admin = await OpenAsync(1);
+
+        var page = await admin.AddSelectedAsync(listId, [entityId]);
+
+        Assert.Equal(400, page.Status);
+        Assert.Contains(listId == 1 ? "are not contacts of this portal" : "are not companies of this portal", page.AlertText, StringComparison.Ordinal);
+        Assert.Empty(await admin.UpdatesAsync());
+    }
+
+    [Fact]
+    public async Task Ids_the_portal_silently_dropped_are_reported_by_name()
+    {
+        var manager = await OpenAsync(2);
+
+        // Contact 27 belongs to user 1: the portal drops it from the manager's update and says nothing.
+        var page = await manager.AddSelectedAsync(1, [25, 27]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("Saved: 1 added, 0 removed.", page.StatusText, StringComparison.Ordinal);
+        var (_, contact) = await PortalRest.CallAsync(manager.Portal, manager.Portal.Admin.AccessToken, "crm.contact.list", new { filter = new { ID = 27 }, select = new[] { "NAME", "LAST_NAME" } });
+        var name = $"{contact["result"]![0]!["NAME"]} {contact["result"]![0]!["LAST_NAME"]}";
+        Assert.Contains($"Bitrix24 did not add these, as your CRM permissions do not show them: {name}.", page.StatusText, StringComparison.Ordinal);
+        Assert.Equal([.. ListOne, 25], await manager.ParticipantsAsync(1));
+    }
+
+    [Fact]
+    public async Task When_no_administrator_account_works_a_save_is_refused_and_nothing_is_sent()
+    {
+        var manager = await OpenAsync(2);
+        var store = app.Factory.Services.GetRequiredService<IBitrix24TokenStore>();
+        var adminTokens = (await store.GetAsync(new AccountKey(manager.Portal.MemberId, 1), default))!;
+        await app.Control.RefreshAsync(adminTokens.RefreshToken);
+        await app.Control.ExpireAsync(adminTokens.AccessToken);
+
+        var page = await manager.AddSelectedAsync(1, [25]);
+
+        Assert.Equal(409, page.Status);
+        Assert.Contains("Ask an administrator to open the app once", page.AlertText, StringComparison.Ordinal);
+        Assert.Empty(await manager.UpdatesAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_saves_to_one_list_each_keep_the_others_additions()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var admin = await WorkspaceClient.OpenAsync(app, portal, 1);
+        var manager = await WorkspaceClient.OpenAsync(app, portal, 2);
+
+        var pages = await Task.WhenAll(admin.AddSelectedAsync(1, [30]), manager.AddSelectedAsync(1, [25]), admin.AddSelectedAsync(1, [33]));
+
+        Assert.All(pages, p => Assert.Equal(200, p.Status));
+        Assert.Equal([.. ListOne, 25, 30, 33], (await admin.ParticipantsAsync(1)).Order());
+    }
+
+    [Fact]
+    public async Task A_save_after_the_access_token_expired_refreshes_and_succeeds()
+    {
+        var manager = await OpenAsync(2);
+        var store = app.Factory.Services.GetRequiredService<IBitrix24TokenStore>();
+        await app.Control.ExpireAsync((await store.GetAsync(new AccountKey(manager.Portal.MemberId, 2), default))!.AccessToken);
+        await app.Control.ExpireAsync((await store.GetAsync(new AccountKey(manager.Portal.MemberId, 1), default))!.AccessToken);
+
+        var page = await manager.AddSelectedAsync(1, [25]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Equal([.. ListOne, 25], await manager.ParticipantsAsync(1));
+    }
+
+    [Fact]
+    public async Task A_503_on_the_update_is_retried_and_the_save_goes_through_once()
+    {
+        var admin = await OpenAsync(1);
+        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 1, status = 503, error = "OVERLOAD_LIMIT" });
+
+        var page = await admin.AddSelectedAsync(1, [30]);
+
+        Assert.Equal(200, page.Status);
+        var updates = await admin.UpdatesAsync();
+        Assert.Equal([503, 200], updates.Select(u => u.Status));
+        Assert.All(updates, u => Assert.Equal([.. ListOne, 30], WorkspaceClient.Entities(u)));
+    }
+
+    [Fact]
+    public async Task An_update_that_keeps_failing_leaves_the_list_as_it_was_and_says_so()
+    {
+        var admin = await OpenAsync(1);
+        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 10, status = 500, error = "INTERNAL_SERVER_ERROR" });
+
+        var page = await admin.AddSelectedAsync(1, [30]);
+
+        Assert.Equal(503, page.Status);
+        Assert.Contains("did not save the change", page.AlertText, StringComparison.Ordinal);
+        Assert.Equal(ListOne, await admin.ParticipantsAsync(1));
+        Assert.Equal(3, (int)(await admin.ListStateAsync(1))["webFormId"]!);
+    }
+
+    [Fact]
+    public async Task An_update_that_committed_but_timed_out_is_read_back_and_reported_saved()
+    {
+        await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:RequestTimeout"] = "00:00:02", ["Bitrix24:MaxRetries"] = "0" });
+        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        var admin = new WorkspaceClientOn(instance, new AppPage(200, (string)open["body"]!).Session!);
+        var picker = await admin.PostAsync("lists/1/add", []);
+        await app.Control.FaultAsync(portal, new { method = "crm.calllist.update", count = 1, mode = "commitThenHang" });
+
+        var page = await admin.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormToken!), new("selected", "30")]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("Saved: 1 added", page.StatusText, StringComparison.Ordinal);
+        var updates = (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.update").ToList();
+        Assert.Single(updates);
+    }
+
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_instead_of_created_twice()
+    {
+        await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:RequestTimeout"] = "00:00:02" });
+        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        var manager = new WorkspaceClientOn(instance, new AppPage(200, (string)open["body"]!).Session!);
+        var form = await manager.PostAsync("lists/new", []);
+        await app.Control.FaultAsync(portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
+
+        var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormToken!), new("type", "CONTACT"), new("selected", "4"), new("selected", "7"), new("form", "none")]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("Call list #4 was created with 2 participants.", page.StatusText, StringComparison.Ordinal);
+        var adds = (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.add").ToList();
+        Assert.Single(adds);
+        Assert.Equal(4, (await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+    }
+
+    /// <summary>The workspace of an app instance of a test's own (different settings), over HTTP.</summary>
+    sealed class WorkspaceClientOn(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> instance, string session)
+    {
+        readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = AppFixture.AddressOf(instance) };
+
+        public async Task<AppPage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields)
+        {
+            var all = new List<KeyValuePair<string, string>> { new("__session", session) };
+            all.AddRange(fields);
+            using var response = await _http.PostAsync(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=en", new FormUrlEncodedContent(all));
+            var page = new AppPage((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+            session = page.Session ?? session;
+            return page;
+        }
+    }
+}

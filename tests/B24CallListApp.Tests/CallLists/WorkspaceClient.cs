@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using TestSupport;
+
+namespace B24CallListApp.Tests.CallLists;
+
+/// <summary>A page of the app as a browser receives it, with the pieces tests read from it.</summary>
+public sealed partial record AppPage(int Status, string Html)
+{
+    public string? Session => Attribute(MetaSession(), Html);
+
+    /// <summary>The first form token on the page (each page has one form that changes data).</summary>
+    public string? FormToken => Attribute(FormTokenField(), Html);
+
+    public string? FormShown => Attribute(FormShownField(), Html);
+
+    /// <summary>What the page announces as a success (role="status").</summary>
+    public string StatusText => Text(StatusRegion());
+
+    /// <summary>What the page announces as a refusal or error (role="alert").</summary>
+    public string AlertText => Text(AlertRegion());
+
+    /// <summary>The key of a message page's sentence (data-message), when the page is only a message.</summary>
+    public string? MessageKey => Attribute(MessageAttribute(), Html);
+
+    string Text(Regex region) =>
+        WebUtility.HtmlDecode(Regex.Replace(region.Match(Html).Groups[1].Value, "<[^>]+>", " ")).Trim() is var text ? Regex.Replace(text, @"\s+", " ") : "";
+
+    static string? Attribute(Regex pattern, string html) => pattern.Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
+    private static partial Regex MetaSession();
+
+    [GeneratedRegex("name=\"__form\" value=\"([^\"]+)\"")]
+    private static partial Regex FormTokenField();
+
+    [GeneratedRegex("name=\"formShown\" value=\"([^\"]*)\"")]
+    private static partial Regex FormShownField();
+
+    [GeneratedRegex("data-outcome-status>(.*?)</div>", RegexOptions.Singleline)]
+    private static partial Regex StatusRegion();
+
+    [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
+    private static partial Regex AlertRegion();
+
+    [GeneratedRegex("data-message=\"([^\"]+)\"")]
+    private static partial Regex MessageAttribute();
+}
+
+/// <summary>
+/// The workspace driven over HTTP the way its pages drive it: a portal opens the app, and every
+/// later request posts the page session (and, where it changes data, the form token) in its body.
+/// </summary>
+public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, string session, string lang)
+{
+    public string Session { get; private set; } = session;
+
+    public EmulatedPortal Portal => portal;
+
+    public static async Task<WorkspaceClient> OpenAsync(AppFixture app, EmulatedPortal portal, int userId, string lang = "en")
+    {
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang });
+        var page = new AppPage((int)open["status"]!, (string)open["body"]!);
+        Assert.True(page.Status == 200, $"open answered {page.Status}: {page.Html}");
+        return new WorkspaceClient(app, portal, page.Session!, lang);
+    }
+
+    public async Task<AppPage> PostAsync(string pathAndQuery, IEnumerable<KeyValuePair<string, string>>? fields = null, string? session = null)
+    {
+        var all = new List<KeyValuePair<string, string>> { new("__session", session ?? Session) };
+        all.AddRange(fields ?? []);
+        var separator = pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?";
+        using var response = await app.Http.PostAsync(new Uri(app.AppUrl, pathAndQuery + separator + "LANG=" + lang), new FormUrlEncodedContent(all));
+        var page = new AppPage((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        Session = page.Session ?? Session;
+        return page;
+    }
+
+    public Task<AppPage> ListAsync(int listId, int page = 1) => PostAsync($"lists/{listId}", [new("page", page.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+
+    /// <summary>The list page's "Save": the participants marked for removal and the form select as the user left it.</summary>
+    /// <param name="loaded">The page as the user loaded it (earlier); by default it is loaded now.</param>
+    public async Task<AppPage> SaveListAsync(int listId, IEnumerable<int> remove, string? form = null, string? formId = null, string? token = null, AppPage? loaded = null)
+    {
+        var page = loaded ?? await ListAsync(listId);
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("__form", token ?? page.FormToken!),
+            new("formShown", page.FormShown!),
+            new("form", form ?? page.FormShown!),
+        };
+        fields.AddRange(remove.Select(id => new KeyValuePair<string, string>("remove", Id(id))));
+        if (formId is not null)
+        {
+            fields.Add(new("formId", formId));
+        }
+
+        return await PostAsync($"lists/{listId}?handler=save", fields);
+    }
+
+    /// <summary>The picker's "Add selected".</summary>
+    public async Task<AppPage> AddSelectedAsync(int listId, IEnumerable<int> ids, string? token = null)
+    {
+        var picker = await PostAsync($"lists/{listId}/add");
+        var fields = new List<KeyValuePair<string, string>> { new("__form", token ?? picker.FormToken!) };
+        fields.AddRange(ids.Select(id => new KeyValuePair<string, string>("selected", Id(id))));
+        return await PostAsync($"lists/{listId}/add?handler=addselected", fields);
+    }
+
+    public async Task<AppPage> SearchAsync(int listId, string query, int page = 1) =>
+        await PostAsync($"lists/{listId}/add?page={page}", [new("q", query)]);
+
+    public async Task<IReadOnlyList<LoggedRequest>> UpdatesAsync() =>
+        (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.update").ToList();
+
+    public static string Id(int id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The ids an update sent as ENTITIES, in order.</summary>
+    public static IReadOnlyList<int> Entities(LoggedRequest update) =>
+        update.Params!["ENTITIES"]!.AsArray().Select(n => int.Parse(n!.ToString(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+    public static int? WebFormId(LoggedRequest update) =>
+        update.Params is JsonObject p && p.TryGetPropertyValue("WEBFORM_ID", out var form) && form is not null ? int.Parse(form.ToString(), System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    public async Task<JsonObject> ListStateAsync(int listId) =>
+        (await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Select(l => l!.AsObject()).Single(l => (int)l["id"]! == listId);
+
+    public async Task<IReadOnlyList<int>> ParticipantsAsync(int listId) =>
+        (await ListStateAsync(listId))["items"]!.AsArray().Select(i => (int)i!["entityId"]!).ToList();
+}
