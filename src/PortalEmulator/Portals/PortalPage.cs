@@ -33,10 +33,10 @@ public sealed class PortalPage(Emulator emulator)
         var lang = context.Request.Query["lang"].ToString() is { Length: 2 } l ? l : portal.Language;
         var user = portal.FindUser(userId);
         context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(Render(portal, user, lang));
+        await context.Response.WriteAsync(Render(context, portal, user, lang));
     }
 
-    string Render(Portal portal, PortalUser? user, string lang)
+    string Render(HttpContext context, Portal portal, PortalUser? user, string lang)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bitrix24 portal emulator</title>");
@@ -57,7 +57,10 @@ public sealed class PortalPage(Emulator emulator)
             return html.ToString();
         }
 
-        var post = AppFramePost.Create(emulator, portal, user.Id, target, installing, lang);
+        // ?placement=CRM_CONTACT_LIST_MENU&options={"ID":"25"} opens the app as that placement would.
+        var placement = installing ? "DEFAULT" : context.Request.Query["placement"].ToString() is { Length: > 0 } p ? p.ToUpperInvariant() : "DEFAULT";
+        var options = context.Request.Query["options"].ToString() is { Length: > 0 } o ? o : AppFramePost.DefaultOptions;
+        var post = AppFramePost.Create(emulator, portal, user.Id, target, installing, lang, placement, options);
 
         html.Append(CultureInfo.InvariantCulture, $"<form id=\"open\" method=\"post\" target=\"app\" action=\"{WebUtility.HtmlEncode(post.Url)}\">");
         foreach (var (name, value) in post.Fields)

@@ -8,9 +8,11 @@ public sealed class PortalPageObject(IPage page, EmulatedPortal portal)
 {
     public IPage Page { get; } = page;
 
-    public IFrameLocator App => Page.FrameLocator("iframe[name=app]");
+    public EmulatedPortal Portal { get; } = portal;
 
-    public ILocator Heading => App.Locator("h1");
+    public IFrameLocator App => Page.Locator("iframe[name]").First.ContentFrame;
+
+    public ILocator Heading => App.GetByRole(AriaRole.Heading, new() { Level = 1 });
 
     public ILocator SignedInUser => App.Locator("[data-user]");
 
@@ -18,6 +20,82 @@ public sealed class PortalPageObject(IPage page, EmulatedPortal portal)
 
     public ILocator Message => App.Locator("[data-message]");
 
-    public async Task OpenAsync(int userId, string lang = "en") =>
-        await Page.GotoAsync($"http://{portal.Domain}/?user={userId}&lang={lang}");
+    /// <summary>What the page announces as a success (role="status").</summary>
+    public ILocator Status => App.GetByRole(AriaRole.Status);
+
+    /// <summary>What the page announces as a refusal or error (role="alert").</summary>
+    public ILocator Alert => App.GetByRole(AriaRole.Alert);
+
+    public async Task OpenAsync(int userId, string lang = "en", string? placement = null, string? options = null) =>
+        await Page.GotoAsync($"http://{Portal.Domain}/?user={userId}&lang={lang}"
+            + (placement is null ? "" : $"&placement={placement}&options={Uri.EscapeDataString(options ?? "")}"));
+
+    public CallListsPageObject CallLists => new(this);
+
+    public CallListPageObject CallList => new(this);
+
+    public PickerPageObject Picker => new(this);
+}
+
+/// <summary>The call lists page, by the names the UI contract gives its parts.</summary>
+public sealed class CallListsPageObject(PortalPageObject portal)
+{
+    public ILocator Table => portal.App.GetByRole(AriaRole.Table, new() { Name = "Call lists" });
+
+    public ILocator NewCallList => portal.App.GetByRole(AriaRole.Button, new() { Name = "New call list" });
+
+    public ILocator Link(int listId) => portal.App.GetByRole(AriaRole.Link, new() { Name = $"Call list #{listId}", Exact = true });
+
+    public async Task<CallListPageObject> OpenAsync(int listId)
+    {
+        await Link(listId).ClickAsync();
+        await Assertions.Expect(portal.Heading).ToHaveTextAsync($"Call list #{listId}");
+        return portal.CallList;
+    }
+}
+
+/// <summary>One call list: participants, removal, the form, save.</summary>
+public sealed class CallListPageObject(PortalPageObject portal)
+{
+    public ILocator Participants => portal.App.GetByRole(AriaRole.Table, new() { Name = "Participants" });
+
+    public ILocator Participant(string name) => Participants.GetByRole(AriaRole.Checkbox, new() { Name = name, Exact = true });
+
+    public ILocator AddParticipants => portal.App.GetByRole(AriaRole.Button, new() { Name = "Add participants" });
+
+    public ILocator RemoveSelected => portal.App.GetByRole(AriaRole.Button, new() { Name = "Remove selected" });
+
+    public ILocator CrmForm => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "CRM form" });
+
+    public ILocator Save => portal.App.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true });
+
+    public async Task<PickerPageObject> AddAsync()
+    {
+        await AddParticipants.ClickAsync();
+        await Assertions.Expect(portal.Heading).ToHaveTextAsync("Add participants");
+        return portal.Picker;
+    }
+}
+
+/// <summary>The picker: search, results, select, add.</summary>
+public sealed class PickerPageObject(PortalPageObject portal)
+{
+    public ILocator Search => portal.App.GetByRole(AriaRole.Searchbox, new() { Name = "Search" });
+
+    public ILocator Results => portal.App.GetByRole(AriaRole.Table, new() { Name = "Search results" });
+
+    public ILocator Result(string name) => Results.GetByRole(AriaRole.Checkbox, new() { Name = name, Exact = true });
+
+    public ILocator AddSelected => portal.App.GetByRole(AriaRole.Button, new() { Name = "Add selected" });
+
+    public ILocator AddAllMatching => portal.App.GetByRole(AriaRole.Button, new() { Name = "Add all matching" });
+
+    public ILocator Found => portal.App.Locator("[data-found]");
+
+    /// <summary>Types as a user does and waits for the results of what was typed.</summary>
+    public async Task SearchAsync(string text, int expectedFound)
+    {
+        await Search.FillAsync(text);
+        await Assertions.Expect(Found).ToHaveAttributeAsync("data-found", expectedFound.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
