@@ -342,25 +342,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
         if (paging == Bitrix24Paging.TotalAndNext)
         {
-            if (first.Total is not { } total || first.Next is null)
-            {
-                return new PagedRead(rows.All, companionResults);
-            }
-
-            // The total decides how many pages there are; past the row limit the read stops instead.
-            rows.EnsureRoomFor(total);
-            var starts = Enumerable.Range(1, (total - 1) / PageSize).Select(p => p * PageSize).ToList();
-            var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
-            foreach (var result in results)
-            {
-                if (result.Error is not null)
-                {
-                    throw result.Error;
-                }
-
-                rows.Add(Rows(result.Result));
-            }
-
+            await ReadPagesAfterAsync(account, method, parameters, first, rows, ct);
             return new PagedRead(rows.All, companionResults);
         }
 
@@ -391,6 +373,46 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
             next += pagesPerBatch * PageSize;
             pagesPerBatch = MaxBatchCommands;
+        }
+    }
+
+    /// <summary>
+    /// The rest of a <see cref="Bitrix24Paging.TotalAndNext"/> read whose first page the caller already
+    /// has (from a batch of its own, say): the first page's rows and every later page's.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> ReadRestAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult firstPage, CancellationToken ct = default)
+    {
+        if (firstPage.Error is { } error)
+        {
+            throw error;
+        }
+
+        var rows = new PagedRows(method, options.Value.MaxRowsPerRead);
+        rows.Add(Rows(firstPage.Result));
+        await ReadPagesAfterAsync(account, method, parameters, firstPage, rows, ct);
+        return rows.All;
+    }
+
+    /// <summary>Every page after the first, all in batches, as many as the first page's total says.</summary>
+    async Task ReadPagesAfterAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult first, PagedRows rows, CancellationToken ct)
+    {
+        if (first.Total is not { } total || first.Next is null)
+        {
+            return;
+        }
+
+        // The total decides how many pages there are; past the row limit the read stops instead.
+        rows.EnsureRoomFor(total);
+        var starts = Enumerable.Range(1, (total - 1) / PageSize).Select(p => p * PageSize).ToList();
+        var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
+        foreach (var result in results)
+        {
+            if (result.Error is not null)
+            {
+                throw result.Error;
+            }
+
+            rows.Add(Rows(result.Result));
         }
     }
 

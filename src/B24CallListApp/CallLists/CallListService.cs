@@ -165,14 +165,16 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
                 var readable = await CardsAsync(session.Account, kind, found, ct);
                 return found.Where(readable.ContainsKey).ToList();
             case SearchMode.Name:
+                // First and last names are two queries (no OR in crm.contact.list): their first pages share a batch.
                 var filters = kind == EntityKind.Company
                     ? new[] { new JsonObject { ["%TITLE"] = search.Text } }
                     : [new JsonObject { ["%LAST_NAME"] = search.Text }, new JsonObject { ["%NAME"] = search.Text }];
+                var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = f, ["order"] = NameOrder(kind) }).ToList();
                 var ids = new List<int>();
-                foreach (var filter in filters)
+                var firstPages = await client.BatchAsync(session.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
+                for (var i = 0; i < queries.Count; i++)
                 {
-                    var rows = await client.ReadAllAsync(session.Account, kind.ListMethod(),
-                        new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = filter, ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
+                    var rows = await client.ReadRestAsync(session.Account, kind.ListMethod(), queries[i], firstPages[i], ct);
                     ids.AddRange(rows.Select(r => IntOf(r, "ID")).OfType<int>());
                 }
 
@@ -192,16 +194,33 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
     /// else the current one; refused, and nothing sent, if it would drop participants the user cannot
     /// see, empty the list or add records of another kind. Saves to one list take turns.
     /// </summary>
-    public async Task<SaveResult> SaveAsync(AppSession session, int listId, CallListChange change, CancellationToken ct)
+    public Task<SaveResult> SaveAsync(AppSession session, int listId, CallListChange change, CancellationToken ct) =>
+        SaveCoreAsync(session, listId, _ => Task.FromResult((change, FromSearch: false)), ct);
+
+    /// <summary>
+    /// "Add all matching": every record the user's search finds goes into the list. The search runs
+    /// with the user's own rights on the list's own kind, so what it finds exists, is of that kind and
+    /// is readable by the user: no further check is needed, and the save costs only the reads batch requires.
+    /// </summary>
+    /// <param name="found">Told how many records matched, before they are saved (for the page's progress).</param>
+    public Task<SaveResult> AddMatchingAsync(AppSession session, int listId, string? query, CancellationToken ct, Func<int, Task>? found = null)
+    {
+        Search.Parse(query);
+        return SaveCoreAsync(session, listId, async list =>
+        {
+            var matching = await MatchingIdsAsync(session, list.Kind, query, ct);
+            if (found is not null)
+            {
+                await found(matching.Count);
+            }
+
+            return (new CallListChange(matching, [], Form: null), FromSearch: true);
+        }, ct);
+    }
+
+    async Task<SaveResult> SaveCoreAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
     {
         using var turn = await _saves.EnterAsync((session.Portal.MemberId, listId), ct);
-        var add = change.Add.Distinct().ToList();
-        var remove = change.Remove.ToHashSet();
-        if (add.Count + remove.Count > options.Value.MaxParticipants)
-        {
-            return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
-        }
-
         CallListInfo list;
         List<Participant> current;
         IReadOnlyList<CrmForm>? forms;
@@ -215,18 +234,33 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             return SaveResult.Refused("AdminNeeded") with { HttpStatus = 409 };
         }
 
+        var (change, fromSearch) = await plan(list);
+        var add = change.Add.Distinct().ToList();
+        if (add.Count + change.Remove.Count > options.Value.MaxParticipants)
+        {
+            return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
+        }
+
         var currentIds = current.Select(p => p.EntityId).ToHashSet();
         var toAdd = add.Where(id => !currentIds.Contains(id)).ToList();
-        var toRemove = remove.Where(currentIds.Contains).ToList();
+        var toRemove = change.Remove.Distinct().Where(currentIds.Contains).ToList();
 
-        // Every added id must be a record of the list's kind that exists: read with the account that sees them all.
-        if (toAdd.Count > 0)
+        // Every added id must be a record of the list's kind that exists (read with the account that
+        // sees them all); those the user may not read the portal will leave out, and the user is told.
+        var unreadable = new Dictionary<int, EntityCard>();
+        if (toAdd.Count > 0 && !fromSearch)
         {
             var existing = await CardsAsync(reader, list.Kind, toAdd, ct);
-            var strangers = toAdd.Where(id => !existing.ContainsKey(id)).ToList();
-            if (strangers.Count > 0)
+            var strangers = toAdd.Count(id => !existing.ContainsKey(id));
+            if (strangers > 0)
             {
-                return SaveResult.Refused(list.Kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers.Count);
+                return SaveResult.Refused(list.Kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers);
+            }
+
+            if (!session.Admin)
+            {
+                var readable = await CardsAsync(session.Account, list.Kind, toAdd, ct);
+                unreadable = existing.Where(e => !readable.ContainsKey(e.Key)).ToDictionary();
             }
         }
 
@@ -286,23 +320,28 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         {
             return Refusal(e, formId);
         }
-        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24ApiException)
+        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or (Bitrix24ApiException and not Bitrix24AuthException))
         {
             // The write may or may not have happened: a fresh read says which.
             logger.LogWarning("Saving call list {ListId} in portal {MemberId} ended without an answer ({Code}); reading it back", listId, session.Portal.MemberId, e.Code);
             return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e, ct);
         }
 
-        var after = await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None);
-        var afterIds = after.Participants.Select(p => p.EntityId).ToHashSet();
-        var dropped = toAdd.Where(id => !afterIds.Contains(id)).ToList();
-        var droppedNames = dropped.Count == 0 ? [] : (await CardsAsync(reader, list.Kind, dropped, CancellationToken.None)).Values.Select(c => c.DisplayName).ToList();
-        logger.LogInformation("Saved call list {ListId} in portal {MemberId}: {Added} added, {Removed} removed, form {Form}", listId, session.Portal.MemberId, toAdd.Count - dropped.Count, toRemove.Count, formId);
-        return new SaveResult(SaveOutcome.Saved, "Saved", [toAdd.Count - dropped.Count, toRemove.Count])
+        // Only when the user added records they cannot read is the list read back: the portal leaves those out.
+        var dropped = new List<string>();
+        if (unreadable.Count > 0)
         {
-            Added = toAdd.Count - dropped.Count,
+            var after = (await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None)).Participants.Select(p => p.EntityId).ToHashSet();
+            dropped = unreadable.Where(u => !after.Contains(u.Key)).Select(u => u.Value.DisplayName).ToList();
+        }
+
+        var added = toAdd.Count - dropped.Count;
+        logger.LogInformation("Saved call list {ListId} in portal {MemberId}: {Added} added, {Removed} removed, form {Form}", listId, session.Portal.MemberId, added, toRemove.Count, formId);
+        return new SaveResult(SaveOutcome.Saved, "Saved", [added, toRemove.Count])
+        {
+            Added = added,
             Removed = toRemove.Count,
-            Dropped = droppedNames,
+            Dropped = dropped,
             FormChanged = formChanged,
             FormName = formName,
             ListId = listId,

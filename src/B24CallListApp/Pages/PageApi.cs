@@ -105,10 +105,8 @@ public static class PageApi
         try
         {
             await LineAsync(new { phase = "reading", text = texts["ReadingMatches"].Value });
-            var (list, _) = await lists.ParticipantsAsync(session, id, ct);
-            var matching = await lists.MatchingIdsAsync(session, list.Kind, form?["q"], ct);
-            await LineAsync(new { phase = "saving", count = matching.Count, text = texts["Adding", matching.Count].Value });
-            var result = await lists.SaveAsync(session, id, new CallListChange(matching, [], Form: null), CancellationToken.None);
+            var result = await lists.AddMatchingAsync(session, id, form?["q"], CancellationToken.None,
+                count => LineAsync(new { phase = "saving", count, text = texts["Adding", count].Value }));
             var details = result.Dropped.Count > 0 ? new[] { texts["Dropped", string.Join(", ", result.Dropped)].Value } : [];
             await LineAsync(new
             {

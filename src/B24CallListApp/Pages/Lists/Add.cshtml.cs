@@ -55,9 +55,7 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             return await ShowAsync(id, form);
         }
 
-        var (list, _) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted);
-        var matching = await lists.MatchingIdsAsync(Session!, list.Kind, form.Query, HttpContext.RequestAborted);
-        Announce(await lists.SaveAsync(Session!, id, new CallListChange(matching, [], Form: null), HttpContext.RequestAborted));
+        Announce(await lists.AddMatchingAsync(Session!, id, form.Query, HttpContext.RequestAborted));
         return await ShowAsync(id, form with { Selected = [] });
     });
 
