@@ -13,6 +13,12 @@ using var control = new EmulatorControl(new Uri(emulatorApp.Urls.First()));
 // Sections by name (`dotnet run -c Release -- flood`); all of them without arguments.
 bool Runs(string section) => args.Length == 0 || args.Contains(section);
 
+if (Runs("workspace"))
+{
+    await Benchmarks.WorkspaceCosts.RunAsync(control);
+    Console.WriteLine();
+}
+
 if (Runs("flood"))
 {
     await Benchmarks.ForgedOpens.RunAsync(control);

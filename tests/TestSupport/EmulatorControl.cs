@@ -95,9 +95,9 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
         (int)(await PostAsync($"/_emulator/portals/{portal.MemberId}/calllists", new { entityType, entityIds, webFormId }))["id"]!;
 
-    public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null)
+    public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null, string? lastName = null)
     {
-        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById });
+        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById, lastName });
         return ((int)answer["firstId"]!, (int)answer["lastId"]!);
     }
 

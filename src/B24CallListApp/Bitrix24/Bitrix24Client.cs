@@ -324,8 +324,9 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         }
         else
         {
-            // A short first page of items.get may hide rows the user cannot read, so the first batch looks a little further.
-            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : Math.Min(4, MaxBatchCommands - companions.Count);
+            // The companions' batch is filled with pages: a request costs the same with 5 commands or 50,
+            // and pages past the end answer at once.
+            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : MaxBatchCommands - companions.Count;
             var commands = companions.Concat(Enumerable.Range(0, pages).Select(i => new BatchCommand(method, WithStart(parameters, i * PageSize)))).ToList();
             var results = await BatchAsync(account, commands, ct: ct);
             companionResults = results.Take(companions.Count).ToList();

@@ -30,6 +30,13 @@ public sealed record CallListInfo(int Id, EntityKind Kind, long CreatedById, Dat
 /// <summary>One participant: the entity and its call status.</summary>
 public sealed record Participant(int EntityId, string StatusId);
 
+/// <summary>
+/// A list as one read (or the save that just wrote it) knows it: the list, every participant, the
+/// portal's call statuses and forms. A page shown right after a save is drawn from the save's own
+/// snapshot instead of reading the list again.
+/// </summary>
+public sealed record ListSnapshot(CallListInfo List, IReadOnlyList<Participant> Participants, IReadOnlyList<CallStatus> Statuses, IReadOnlyList<CrmForm>? Forms);
+
 /// <summary>A contact or a company as the picker and the participant table show it.</summary>
 public sealed record EntityCard(int Id, EntityKind Kind, string Name, string? Phone, string? Email, string? Company)
 {
@@ -101,6 +108,9 @@ public sealed record SaveResult(SaveOutcome Outcome, string TextKey, IReadOnlyLi
     public string? FormName { get; init; }
     public bool FormChanged { get; init; }
     public int? ListId { get; init; }
+
+    /// <summary>The list as the save left it (when it saved or found nothing to save).</summary>
+    public ListSnapshot? Snapshot { get; init; }
 
     public static SaveResult Refused(string textKey, params object[] arguments) => new(SaveOutcome.Refused, textKey, arguments, 400);
 }

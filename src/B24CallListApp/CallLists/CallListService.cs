@@ -72,9 +72,10 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
     }
 
     /// <summary>One page of a list's participants as the user sees them, with its statuses, forms and size.</summary>
-    public async Task<CallListView> ViewAsync(AppSession session, int listId, int page, string? statusFilter, CancellationToken ct)
+    /// <param name="known">The list as a save just left it: drawn from, not read again.</param>
+    public async Task<CallListView> ViewAsync(AppSession session, int listId, int page, string? statusFilter, CancellationToken ct, ListSnapshot? known = null)
     {
-        var (list, participants, statuses, forms) = await ReadListAsync(session, listId, requireAdmin: false, ct);
+        var (list, participants, statuses, forms) = known ?? await ReadListAsync(session, listId, requireAdmin: false, ct);
         var filtered = statusFilter is null ? participants : participants.Where(p => p.StatusId == statusFilter).ToList();
         var pageCount = Math.Max(1, (filtered.Count + PageSize - 1) / PageSize);
         page = Math.Clamp(page, 1, pageCount);
@@ -93,9 +94,9 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
     }
 
     /// <summary>The list and the ids of all its participants: what the picker marks as already in it.</summary>
-    public async Task<(CallListInfo List, IReadOnlySet<int> Participants)> ParticipantsAsync(AppSession session, int listId, CancellationToken ct)
+    public async Task<(CallListInfo List, IReadOnlySet<int> Participants)> ParticipantsAsync(AppSession session, int listId, CancellationToken ct, ListSnapshot? known = null)
     {
-        var (list, participants, _, _) = await ReadListAsync(session, listId, requireAdmin: false, ct);
+        var (list, participants, _, _) = known ?? await ReadListAsync(session, listId, requireAdmin: false, ct);
         return (list, participants.Select(p => p.EntityId).ToHashSet());
     }
 
@@ -223,11 +224,12 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         using var turn = await _saves.EnterAsync((session.Portal.MemberId, listId), ct);
         CallListInfo list;
         List<Participant> current;
+        List<CallStatus> statuses;
         IReadOnlyList<CrmForm>? forms;
         Bitrix24Account reader;
         try
         {
-            (list, current, _, forms, reader) = await ReadListWithReaderAsync(session, listId, requireAdmin: true, ct);
+            (list, current, statuses, forms, reader) = await ReadListWithReaderAsync(session, listId, requireAdmin: true, ct);
         }
         catch (AdminNeededException)
         {
@@ -295,7 +297,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var formChanged = formId != list.WebFormId;
         if (toAdd.Count == 0 && toRemove.Count == 0 && !formChanged)
         {
-            return new SaveResult(SaveOutcome.NothingToSave, "NothingToSave", []) { ListId = listId };
+            return new SaveResult(SaveOutcome.NothingToSave, "NothingToSave", []) { ListId = listId, Snapshot = new ListSnapshot(list, current, statuses, forms) };
         }
 
         var parameters = new JsonObject
@@ -327,11 +329,16 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e, ct);
         }
 
+        // What the list now is: kept participants keep their status, new ones start "in work", as Bitrix24 does.
+        var statusOf = current.ToDictionary(p => p.EntityId, p => p.StatusId);
+        var snapshot = new ListSnapshot(list with { WebFormId = formId }, next.Select(id => new Participant(id, statusOf.GetValueOrDefault(id) ?? "IN_WORK")).ToList(), statuses, forms);
+
         // Only when the user added records they cannot read is the list read back: the portal leaves those out.
         var dropped = new List<string>();
         if (unreadable.Count > 0)
         {
-            var after = (await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None)).Participants.Select(p => p.EntityId).ToHashSet();
+            snapshot = await ReadListAsync(session, listId, requireAdmin: false, CancellationToken.None);
+            var after = snapshot.Participants.Select(p => p.EntityId).ToHashSet();
             dropped = unreadable.Where(u => !after.Contains(u.Key)).Select(u => u.Value.DisplayName).ToList();
         }
 
@@ -345,6 +352,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             FormChanged = formChanged,
             FormName = formName,
             ListId = listId,
+            Snapshot = snapshot,
         };
     }
 
@@ -481,11 +489,10 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
     // ---- The reads underneath
 
-    async Task<(CallListInfo List, List<Participant> Participants, List<CallStatus> Statuses, IReadOnlyList<CrmForm>? Forms)> ReadListAsync(
-        AppSession session, int listId, bool requireAdmin, CancellationToken ct)
+    async Task<ListSnapshot> ReadListAsync(AppSession session, int listId, bool requireAdmin, CancellationToken ct)
     {
         var (list, participants, statuses, forms, _) = await ReadListWithReaderAsync(session, listId, requireAdmin, ct);
-        return (list, participants, statuses, forms);
+        return new ListSnapshot(list, participants, statuses, forms);
     }
 
     /// <summary>

@@ -621,6 +621,7 @@ public static class ControlEndpoints
         }
 
         var assignedById = (int?)OptionalNumber(body, "assignedById");
+        var lastName = OptionalString(body, "lastName") ?? "Contact";
         List<int> ids;
         lock (portal.Sync)
         {
@@ -636,7 +637,7 @@ public static class ControlEndpoints
                     DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
                 };
                 contact.Fields["NAME"] = "Generated";
-                contact.Fields["LAST_NAME"] = "Contact " + id.ToString(CultureInfo.InvariantCulture);
+                contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
                 portal.Contacts[id] = contact;
             }
         }

@@ -42,7 +42,7 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
 
         var result = await lists.SaveAsync(Session!, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
         Announce(result);
-        return await ShowAsync(id, result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
+        return await ShowAsync(id, result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form, result.Snapshot);
     });
 
     /// <summary>"Add all matching" without script (the page's script shows progress through <c>/api/lists/{id}/add-all</c>).</summary>
@@ -55,15 +55,16 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             return await ShowAsync(id, form);
         }
 
-        Announce(await lists.AddMatchingAsync(Session!, id, form.Query, HttpContext.RequestAborted));
-        return await ShowAsync(id, form with { Selected = [] });
+        var result = await lists.AddMatchingAsync(Session!, id, form.Query, HttpContext.RequestAborted);
+        Announce(result);
+        return await ShowAsync(id, form with { Selected = [] }, result.Snapshot);
     });
 
-    async Task<IActionResult> ShowAsync(int id, PickerForm? form)
+    async Task<IActionResult> ShowAsync(int id, PickerForm? form, ListSnapshot? known = null)
     {
         ListId = id;
         form ??= new PickerForm(null, 1, []);
-        var (list, inList) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted);
+        var (list, inList) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted, known);
         Picker = new PickerPart(this, $"/lists/{id}/add", list.Kind, form.Query, await SearchAsync(lists, list.Kind, form), inList, form.Selected);
         return Page();
     }

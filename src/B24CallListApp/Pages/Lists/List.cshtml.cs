@@ -67,14 +67,14 @@ public sealed class ListModel(CallListService lists) : SessionPageModel
 
         var result = await lists.SaveAsync(Session!, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
         Announce(result);
-        return await ShowAsync(id, result.Outcome is SaveOutcome.Saved or SaveOutcome.NothingToSave ? [] : remove);
+        return await ShowAsync(id, result.Outcome is SaveOutcome.Saved or SaveOutcome.NothingToSave ? [] : remove, result.Snapshot);
     });
 
-    async Task<IActionResult> ShowAsync(int id, IReadOnlyCollection<int> pending)
+    async Task<IActionResult> ShowAsync(int id, IReadOnlyCollection<int> pending, ListSnapshot? known = null)
     {
         Pending = pending;
         var status = Form("status");
-        View = await lists.ViewAsync(Session!, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
+        View = await lists.ViewAsync(Session!, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
         return Page();
     }
 

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using TestSupport;
+
+namespace Benchmarks;
+
+/// <summary>
+/// What the workspace's user actions cost the portal, on a list of 5,000 participants under the
+/// portal's default limit (leaky bucket of 50, 2 requests a second): HTTP requests against the lower
+/// bound batch allows (50 commands of 50 rows a request), and wall time.
+/// </summary>
+public static partial class WorkspaceCosts
+{
+    public static async Task RunAsync(EmulatorControl control)
+    {
+        var database = Path.Combine(Path.GetTempPath(), $"b24-bench-{Guid.NewGuid():N}.db");
+        await using var app = AppInstances.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Default"] = $"Data Source={database}",
+            ["Bitrix24:ClientId"] = "app.test",
+            ["Bitrix24:ClientSecret"] = "test-secret",
+            ["Bitrix24:OAuthServers:0"] = control.BaseAddress.ToString(),
+            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
+        }, environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
+        var appUrl = AppInstances.AddressOf(app);
+        var portal = await control.CreatePortalAsync(seed: "demo", extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
+        var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);
+        await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
+        var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
+        await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        var open = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        var session = SessionPattern().Match((string)open["body"]!).Groups[1].Value;
+        // The portal's real limit from here on (the app's limiter keeps its defaults too).
+        await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
+        using var http = new HttpClient { BaseAddress = appUrl, Timeout = TimeSpan.FromMinutes(5) };
+
+        async Task<string> PostAsync(string path, params (string Name, string Value)[] fields)
+        {
+            var body = new List<KeyValuePair<string, string>> { new("__session", session) };
+            body.AddRange(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+            using var response = await http.PostAsync(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=en", new FormUrlEncodedContent(body));
+            var html = await response.Content.ReadAsStringAsync();
+            session = SessionPattern().Match(html) is { Success: true } renewed ? renewed.Groups[1].Value : session;
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {StatusPattern().Match(html).Value}{AlertPattern().Match(html).Value} {Regex.Match(html, "data-message=\"[^\"]+\"").Value}");
+            }
+
+            return html;
+        }
+
+        async Task<(int Requests, double Seconds, string Html)> MeasureAsync(Func<Task<string>> action)
+        {
+            var before = (await control.RequestsAsync(portal)).Count(r => !r.InBatch);
+            var watch = Stopwatch.StartNew();
+            var html = await action();
+            var seconds = watch.Elapsed.TotalSeconds;
+            return ((await control.RequestsAsync(portal)).Count(r => !r.InBatch) - before, seconds, html);
+        }
+
+        Console.WriteLine("## Workspace actions on a list of 5,000 participants (portal limit: bucket 50, 2 requests/s)");
+        Console.WriteLine("| action | requests to the portal | lower bound | wall time |");
+        Console.WriteLine("|---|---:|---:|---:|");
+
+        // Lower bounds, knowing only what earlier answers tell: reading a list (ReadBound), the first
+        // page's names after the ids are known (+1), a search's first pages before its total is known (+1)
+        // and the rest (+1), the update (+1).
+        var view = await MeasureAsync(() => PostAsync($"lists/{listId}"));
+        Check(view.Html.Contains("5,000 participants", StringComparison.Ordinal), "the list page shows 5,000 participants");
+        Console.WriteLine($"| open the list, first page of names | {view.Requests} | {ReadBound(5000) + 1} | {view.Seconds:F2} s |");
+
+        var picker = await PostAsync($"lists/{listId}/add", ("q", "Newcomer"));
+        var token = TokenPattern().Match(picker).Groups[1].Value;
+        var add = await MeasureAsync(() => PostAsync($"api/lists/{listId}/add-all", ("__form", token), ("q", "Newcomer")));
+        Check(add.Html.Contains("Saved: 1000 added", StringComparison.Ordinal), "1,000 participants were added: " + add.Html);
+        Console.WriteLine($"| add all 1,000 matching contacts | {add.Requests} | {2 + ReadBound(5000) + 1} | {add.Seconds:F2} s |");
+
+        var list = await PostAsync($"lists/{listId}");
+        token = TokenPattern().Match(list).Groups[1].Value;
+        var form = await MeasureAsync(() => PostAsync($"lists/{listId}?handler=save", ("__form", token), ("formShown", "none"), ("form", "none"), ("formId", "2")));
+        Check(form.Html.Contains("The CRM form is now", StringComparison.Ordinal), "the form was changed: " + StatusPattern().Match(form.Html).Value);
+        Console.WriteLine($"| save a form change, and show the list again | {form.Requests} | {ReadBound(6000) + 2} | {form.Seconds:F2} s |");
+        var rejected = (await control.RequestsAsync(portal)).Count(r => r.Status == 503);
+        Console.WriteLine($"QUERY_LIMIT_EXCEEDED answers: {rejected}");
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(database);
+    }
+
+    /// <summary>
+    /// Requests to read a whole list in batches: every full page, one more to see the end, and the three
+    /// commands a page needs beside them (the list, the statuses, the forms), 50 commands a request.
+    /// </summary>
+    static int ReadBound(int participants) => ((participants / 50) + 1 + 3 + 49) / 50;
+
+    static void Check(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("Expected: " + what);
+        }
+    }
+
+    [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
+    private static partial Regex SessionPattern();
+
+    [GeneratedRegex("name=\"__form\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    [GeneratedRegex("data-outcome-status>(.*?)</div>", RegexOptions.Singleline)]
+    private static partial Regex StatusPattern();
+
+    [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
+    private static partial Regex AlertPattern();
+}
