@@ -296,4 +296,46 @@ public sealed class RestConformanceTests(EmulatorFixture emulator) : IClassFixtu
         var list = state["callLists"]!.AsArray().Single(l => (int)l!["id"]! == id)!;
         return (list["items"]!.AsArray().Select(i => (int)i!["entityId"]!).ToList(), (int?)list["webFormId"]);
     }
+
+    [Fact]
+    public async Task User_get_names_users_by_id_and_pages_by_50()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+
+        var (status, body) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "user.get", new { FILTER = new { ID = new[] { 1, 3 } } });
+
+        Assert.Equal(200, status);
+        Assert.Equal(["Alex Morgan", "John Smith"], body["result"]!.AsArray().Select(u => $"{u!["NAME"]} {u["LAST_NAME"]}"));
+        Assert.Equal(2, (int)body["total"]!);
+        var (_, all) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "user.get");
+        Assert.Equal(3, all["result"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Contacts_by_id_list_come_with_the_communications_selected_and_only_as_the_user_may_read_them()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        var ids = new[] { 1, 2, 3, 4, 5, 6 };
+
+        var (_, admin) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list",
+            new Dictionary<string, object> { ["filter"] = new Dictionary<string, object> { ["@ID"] = ids }, ["select"] = new[] { "ID", "NAME", "PHONE", "EMAIL", "COMPANY_ID" } });
+        var (_, manager) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "crm.contact.list",
+            new Dictionary<string, object> { ["filter"] = new Dictionary<string, object> { ["@ID"] = ids } });
+
+        Assert.Equal(["1", "2", "3", "4", "5", "6"], admin["result"]!.AsArray().Select(c => (string)c!["ID"]!));
+        Assert.All(admin["result"]!.AsArray(), c => Assert.True(c!["PHONE"] is JsonArray && c["EMAIL"] is JsonArray));
+        Assert.Equal(["1", "4"], manager["result"]!.AsArray().Select(c => (string)c!["ID"]!));
+    }
+
+    [Fact]
+    public async Task A_portal_with_the_ignore_start_quirk_answers_the_first_page_every_time()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.QuirksAsync(portal, new { ignoreStart = true });
+
+        var (_, first) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { start = 0 });
+        var (_, later) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { start = 100 });
+
+        Assert.Equal(first["result"]!.ToJsonString(), later["result"]!.ToJsonString());
+    }
 }

@@ -17,6 +17,7 @@ public static class Problems
         Bitrix24PortalDeletedException => (410, "PortalDeleted"),
         Bitrix24RateLimitException or Bitrix24OperationTimeLimitException => (503, "PortalBusy"),
         Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24PortalMovedException => (503, "PortalUnreachable"),
+        Bitrix24ApiException { HttpStatus: >= 500 } => (503, "PortalUnreachable"),
         _ => (500, "Error"),
     };
 

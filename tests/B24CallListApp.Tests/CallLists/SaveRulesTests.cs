@@ -227,6 +227,23 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Faults_on_reading_the_participants_are_retried_and_a_read_that_keeps_failing_sends_nothing()
+    {
+        var admin = await OpenAsync(1);
+        await app.Control.FaultAsync(admin.Portal, new { method = "batch", count = 1, status = 503, error = "OVERLOAD_LIMIT" });
+        var retried = await admin.AddSelectedAsync(1, [30]);
+        Assert.Equal(200, retried.Status);
+        Assert.Equal([.. ListOne, 30], await admin.ParticipantsAsync(1));
+
+        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.items.get", count = 500, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        var picker = await admin.PostAsync("lists/1/add");
+        Assert.Equal(503, picker.Status);
+        Assert.Equal("PortalUnreachable", picker.MessageKey);
+        Assert.Single(await admin.UpdatesAsync());
+        Assert.Equal([.. ListOne, 30], await admin.ParticipantsAsync(1));
+    }
+
+    [Fact]
     public async Task An_update_that_keeps_failing_leaves_the_list_as_it_was_and_says_so()
     {
         var admin = await OpenAsync(1);
