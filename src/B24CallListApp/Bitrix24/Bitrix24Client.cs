@@ -235,7 +235,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
                 if (error is { ValueKind: JsonValueKind.Object } e)
                 {
                     var code = Bitrix24OAuthClient.String(e, "error") ?? "UNKNOWN";
-                    results.Add(new BatchResult(null, null, null, ToException(chunk[i].Method, code, Bitrix24OAuthClient.String(e, "error_description") ?? code, 400)));
+                    results.Add(new BatchResult(null, null, null, ToException(chunk[i].Method, code, Bitrix24OAuthClient.String(e, "error_description") ?? code, StatusOf(code))));
                     continue;
                 }
 
@@ -257,6 +257,18 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
         return results;
     }
+
+    /// <summary>A command's error inside a batch has no HTTP status of its own: it is the one Bitrix24 gives that code alone.</summary>
+    static int StatusOf(string code) => code switch
+    {
+        "INTERNAL_SERVER_ERROR" or "ERROR_UNEXPECTED_ANSWER" or "PORTAL_DELETED" => 500,
+        "QUERY_LIMIT_EXCEEDED" or "OVERLOAD_LIMIT" => 503,
+        "OPERATION_TIME_LIMIT" => 429,
+        "expired_token" or "invalid_token" or "NO_AUTH_FOUND" => 401,
+        "ACCESS_DENIED" or "ACCESS_ERROR" or "insufficient_scope" or "user_access_error" or "INVALID_CREDENTIALS" => 403,
+        "ERROR_METHOD_NOT_FOUND" => 404,
+        _ => 400,
+    };
 
     static string Key(int index) => "c" + index.ToString(CultureInfo.InvariantCulture);
 
