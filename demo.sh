@@ -15,7 +15,7 @@ dotnet run --no-build --project src/PortalEmulator -- --urls "$EMULATOR" >"$DATA
 EMULATOR_PID=$!
 Bitrix24__ClientId=$CLIENT_ID Bitrix24__ClientSecret=$CLIENT_SECRET \
 Bitrix24__OAuthServers__0=$EMULATOR/ Bitrix24__AllowPrivateNetworkPortals=true \
-Bitrix24__JsSdkUrl=$EMULATOR/api/v1/ ConnectionStrings__Default="Data Source=$DATA/b24calllist.db" \
+ConnectionStrings__Default="Data Source=$DATA/b24calllist.db" \
   dotnet run --no-build --project src/B24CallListApp -- --urls "$APP" >"$DATA/app.log" 2>&1 &
 APP_PID=$!
 trap 'kill $EMULATOR_PID $APP_PID 2>/dev/null || true' EXIT

@@ -108,6 +108,12 @@
       if (counter) { counter.textContent = counter.getAttribute('data-template').replace('{0}', String(selected.size)); }
     }
 
+    // Ids the portal's own picker chose join the selection.
+    form.addEventListener('native-picked', function () {
+      hidden.querySelectorAll('input[name="selected"]').forEach(function (input) { selected.add(input.value); });
+      sync();
+    });
+
     results.addEventListener('change', function (event) {
       var box = event.target;
       if (box.name !== 'selected') { return; }
@@ -208,5 +214,103 @@
     }
 
     sync();
+  });
+
+  // ---- Inside the portal: the official frame client (b24jssdk, vendored). Outside it (no frame
+  // name) or when the portal does not answer, the pages work as they are, without these features.
+
+  function startFrame() {
+    if (!window.B24Js || !window.name || window.name.split('|').length < 3 || window.parent === window) {
+      return Promise.resolve(null);
+    }
+    var timeout = new Promise(function (resolve) { setTimeout(function () { resolve(null); }, 5000); });
+    return Promise.race([window.B24Js.initializeB24Frame().catch(function () { return null; }), timeout]);
+  }
+
+  startFrame().then(function (b24) {
+    if (!b24) { return; }
+    document.documentElement.classList.add('in-portal');
+
+    // The installer page tells the portal the install is finished; the portal then opens the app.
+    if (document.querySelector('[data-install-finish]') && b24.isInstallMode) {
+      b24.installFinish().catch(function () { /* the portal had finished the install already */ });
+    }
+
+    // The frame follows the content, growing and shrinking (fitWindow alone can only grow).
+    var lastHeight = 0;
+    function fit() {
+      var height = Math.ceil(document.body.getBoundingClientRect().height) + 16;
+      if (Math.abs(height - lastHeight) < 2) { return; }
+      lastHeight = height;
+      b24.parent.message.send('resizeWindow', { width: '100%', height: height, isSafely: true }).catch(function () {});
+    }
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(document.body); }
+    fit();
+    b24.parent.setTitle(document.title).catch(function () {});
+
+    // The portal's own CRM picker beside the app's: the ids it answers (C_12, CO_7) join the choice.
+    document.querySelectorAll('[data-native-add]').forEach(function (form) { form.hidden = false; });
+    document.querySelectorAll('[data-native-picker]').forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var type = button.getAttribute('data-native-picker');
+        b24.dialog.selectCRM({ entityType: [type], multiple: true }).then(function (chosen) {
+          var ids = (chosen[type] || []).map(function (item) { return String(item.id).replace(/^(C|CO)_/, ''); })
+            .filter(function (id) { return /^\d+$/.test(id); });
+          if (ids.length === 0) { return; }
+          var form = button.form || button.closest('form');
+          ids.forEach(function (id) {
+            var input = document.createElement('input');
+            input.type = 'hidden';
+            input.name = 'selected';
+            input.value = id;
+            var fields = form.querySelector('[data-selected-fields]') || form;
+            fields.appendChild(input);
+          });
+          form.dispatchEvent(new Event('native-picked'));
+          if (button.hasAttribute('data-native-submit')) {
+            var target = button.getAttribute('data-native-submit');
+            if (target) { form.action = target; }
+            form.submit();
+          }
+        });
+      });
+    });
+
+    // A page left open past its session renews it through the portal, before it expires.
+    var expires = parseInt(meta('b24-session-expires') || '0', 10);
+    function renew() {
+      b24.auth.refreshAuth().then(function (auth) {
+        var origin = b24.getTargetOrigin().replace(/^https?:\/\//, '');
+        var body = new URLSearchParams();
+        body.append('AUTH_ID', auth.access_token);
+        body.append('REFRESH_ID', auth.refresh_token || '');
+        body.append('AUTH_EXPIRES', String(auth.expires_in || 3600));
+        body.append('member_id', auth.member_id || '');
+        body.append('SERVER_ENDPOINT', meta('b24-oauth') || '');
+        document.querySelectorAll('input[name="__form"][data-purpose]').forEach(function (input) { body.append('purpose', input.getAttribute('data-purpose')); });
+        var protocol = b24.getTargetOrigin().indexOf('https:') === 0 ? '1' : '0';
+        return fetch('/api/session?DOMAIN=' + encodeURIComponent(origin) + '&PROTOCOL=' + protocol + '&LANG=' + encodeURIComponent(meta('b24-lang') || 'en'), { method: 'POST', body: body });
+      }).then(function (response) {
+        if (!response.ok) { return; }
+        return response.json().then(function (renewed) {
+          session = renewed.session;
+          expires = renewed.expires;
+          document.querySelector('meta[name="b24-session"]').setAttribute('content', session);
+          document.querySelectorAll('input[name="__session"]').forEach(function (input) { input.value = session; });
+          document.querySelectorAll('input[name="__form"][data-purpose]').forEach(function (input) {
+            var token = renewed.forms[input.getAttribute('data-purpose')];
+            if (token) { input.value = token; }
+          });
+          schedule();
+        });
+      }).catch(function () { /* the next page load brings a fresh session anyway */ });
+    }
+    function schedule() {
+      if (!session || !expires) { return; }
+      setTimeout(renew, Math.max(1000, expires - Date.now() - 5 * 60 * 1000));
+    }
+    window.b24RenewSession = renew;
+    schedule();
   });
 })();

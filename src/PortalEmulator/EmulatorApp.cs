@@ -6,7 +6,7 @@ using PortalEmulator.Rest;
 
 namespace PortalEmulator;
 
-/// <summary>Builds the emulator: OAuth server, control API and the BX24 script on the main address.</summary>
+/// <summary>Builds the emulator: OAuth server and control API on the main address; each portal listens on its own.</summary>
 public static class EmulatorApp
 {
     public static WebApplication Create(string[] args, Action<EmulatorOptions>? configure = null)
@@ -27,7 +27,6 @@ public static class EmulatorApp
         var app = builder.Build();
         app.MapOAuthServer();
         app.MapEmulatorControl();
-        app.MapGet("/api/v1/", () => Results.Text(Bx24Script.Source, "text/javascript; charset=utf-8"));
         app.MapGet("/", (Emulator emulator) => Results.Text(
             $"Bitrix24 portal emulator. OAuth server: {emulator.OAuthServer}. Control API under /_emulator/.", "text/plain"));
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -16,9 +16,6 @@ public sealed class Bitrix24Options
     /// <summary>Allows portals on http, loopback or private addresses (local development and tests).</summary>
     public bool AllowPrivateNetworkPortals { get; set; }
 
-    /// <summary>Where the app page loads the BX24 library from.</summary>
-    public string JsSdkUrl { get; set; } = "https://api.bitrix24.com/api/v1/";
-
     public RateLimitOptions RateLimit { get; set; } = new();
 
     /// <summary>One HTTP attempt to a portal may take this long (Bitrix24 itself cuts requests at 60 s).</summary>
@@ -91,11 +88,6 @@ public sealed class Bitrix24OptionsValidator(IHostEnvironment environment) : IVa
             {
                 failures.Add($"Bitrix24:OAuthServers contains '{server}' over plain http; use https, or set Bitrix24:AllowPrivateNetworkPortals=true for local development.");
             }
-        }
-
-        if (!Uri.TryCreate(options.JsSdkUrl, UriKind.Absolute, out _))
-        {
-            failures.Add($"Bitrix24:JsSdkUrl '{options.JsSdkUrl}' is not an absolute URL.");
         }
 
         if (options.RateLimit.BurstLimit < 1 || options.RateLimit.RequestsPerSecond <= 0 || options.RateLimit.QueueLimit < 1)

@@ -41,10 +41,9 @@ public static class PageHeaders
 {
     public static void Apply(HttpResponse response, string? frameAncestor)
     {
-        var options = response.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Bitrix24.Bitrix24Options>>().Value;
-        var scripts = Uri.TryCreate(options.JsSdkUrl, UriKind.Absolute, out var sdk) ? " " + sdk.GetLeftPart(UriPartial.Authority) : "";
+        // The frame client (b24jssdk) is served from the app's own origin like every other script.
         response.Headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'self'{scripts}; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {frameAncestor ?? "'none'"}";
+            $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {frameAncestor ?? "'none'"}";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";

@@ -13,10 +13,8 @@ namespace B24CallListApp.Pages;
 /// installs), or an <c>ONAPPINSTALL</c> event posted to the same address.
 /// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions> posts, IOptions<Bitrix24Options> bitrix24, IStringLocalizer<SharedResource> texts) : AppPageModel
+public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions> posts, IStringLocalizer<SharedResource> texts) : AppPageModel
 {
-    public string JsSdkUrl => bitrix24.Value.JsSdkUrl;
-
     public IActionResult OnGet() => ShowMessage(200, "NotInstalled", FramePost.ClaimedOrigin(Request.Query));
 
     public async Task<IActionResult> OnPostAsync()

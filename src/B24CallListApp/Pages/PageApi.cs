@@ -23,6 +23,44 @@ public static class PageApi
         api.MapGet("/me", MeAsync);
         api.MapGet("/calllists", CallListsAsync);
         api.MapPost("/lists/{id:int}/add-all", AddAllAsync).DisableAntiforgery();
+        api.MapPost("/session", RenewSessionAsync).DisableAntiforgery().RequireRateLimiting(PortalsExtensions.PortalPostsPolicy);
+    }
+
+    /// <summary>
+    /// A page that stays open past its session renews it through the portal: the page's script asks
+    /// the portal for fresh tokens (b24jssdk refreshAuth) and posts them here, verified like an open.
+    /// </summary>
+    static async Task<IResult> RenewSessionAsync(HttpContext context, PortalSignIn signIn, PageSessions sessions, FormTokens formTokens,
+        Microsoft.Extensions.Options.IOptions<PortalPostOptions> posts, IStringLocalizer<SharedResource> texts)
+    {
+        var ct = context.RequestAborted;
+        var language = PortalFields.Language(context.Request.Query["LANG"]);
+        var (form, status) = await PortalForm.ReadAsync(context.Request, posts.Value.MaxBodyBytes, ct);
+        var post = form is null ? null : FramePost.Read(context.Request.Query, form, out _);
+        if (post is null)
+        {
+            return Problem(form is null ? status : 400, form is null ? Problems.ForFormStatus(status) : "BadRequest", language, texts);
+        }
+
+        var result = await signIn.SignInAsync(post, ct);
+        var (problemStatus, problemKey) = result.Outcome switch
+        {
+            SignInOutcome.SignedIn => (200, ""),
+            SignInOutcome.NotInstalled => (404, "NotInstalled"),
+            SignInOutcome.Uninstalled => (404, "Uninstalled"),
+            SignInOutcome.Failed => Problems.For(result.Error!),
+            _ => Problems.For(result.Failure ?? VerificationFailure.InvalidToken),
+        };
+        if (result.User is not { } user)
+        {
+            return Problem(problemStatus, problemKey, language, texts);
+        }
+
+        // The page's forms get tokens bound to the new session, for the changes they were made for.
+        var session = sessions.Start(user.Portal.MemberId, user.Account.Key.UserId, post.Language, user.Name);
+        var forms = form!["purpose"].Where(p => p is { Length: > 0 and <= 64 }).Distinct().Take(10)
+            .ToDictionary(p => p!, p => formTokens.Issue(session, p!));
+        return Results.Json(new { session = sessions.Issue(session), expires = sessions.ExpiresAt(session).ToUnixTimeMilliseconds(), forms });
     }
 
     /// <summary>A refusal as RFC 7807 problem details: the sentence in the session's language, and its key as <c>code</c>.</summary>

@@ -25,6 +25,12 @@ public abstract class WorkspacePageModel : AppPageModel
 
     public Outcome? Outcome { get; protected set; }
 
+    /// <summary>When <see cref="SessionToken"/> expires (Unix milliseconds): the page's script renews it through the portal before then.</summary>
+    public long SessionExpires { get; protected set; }
+
+    /// <summary>The OAuth server that verifies this portal's tokens, for the page's script to name when it renews its session.</summary>
+    public string? OAuthServer => Session is null ? null : Session.Portal.OAuthServer.TrimEnd('/') + "/rest/";
+
     public string Lang => Session?.Session.Language ?? PortalFields.Language(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
 
     protected IStringLocalizer<SharedResource> Texts => HttpContext.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
@@ -38,7 +44,9 @@ public abstract class WorkspacePageModel : AppPageModel
     {
         Session = session;
         FrameAncestor = session.PortalOrigin;
-        SessionToken = HttpContext.RequestServices.GetRequiredService<PageSessions>().Issue(session.Session);
+        var sessions = HttpContext.RequestServices.GetRequiredService<PageSessions>();
+        SessionToken = sessions.Issue(session.Session);
+        SessionExpires = sessions.ExpiresAt(session.Session).ToUnixTimeMilliseconds();
     }
 
     protected bool HasValidFormToken(string purpose) =>

@@ -28,10 +28,16 @@ public sealed class PageSessions(IDataProtectionProvider provider, TimeProvider 
     public PageSession Start(string memberId, long userId, string language, string userName = "") =>
         new(memberId, userId, language, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), time.GetUtcNow(), userName);
 
-    public string Issue(PageSession session)
+    /// <summary>When a session issued now expires: an hour from now, but never past its open's maximum.</summary>
+    public DateTimeOffset ExpiresAt(PageSession session)
     {
         var now = time.GetUtcNow();
-        var expires = session.StartedAt + MaxLifetime < now + Lifetime ? session.StartedAt + MaxLifetime : now + Lifetime;
+        return session.StartedAt + MaxLifetime < now + Lifetime ? session.StartedAt + MaxLifetime : now + Lifetime;
+    }
+
+    public string Issue(PageSession session)
+    {
+        var expires = ExpiresAt(session);
         return _protector.Protect(string.Join('\n', session.MemberId, session.UserId.ToString(CultureInfo.InvariantCulture), session.Language, session.Id,
             session.StartedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), session.UserName.ReplaceLineEndings(" ")), expires);
     }

@@ -52,6 +52,17 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
             return;
         }
 
+        // A frame client calls REST from the app's own origin (b24jssdk does): the portal allows it.
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            context.Response.Headers.AccessControlAllowMethods = "GET, POST, OPTIONS";
+            context.Response.Headers.AccessControlAllowHeaders = "Content-Type, Authorization";
+            context.Response.Headers.AccessControlMaxAge = "86400";
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
         var method = path["/rest/".Length..].Trim('/');
         if (method.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {

@@ -15,6 +15,10 @@ public sealed partial record AppPage(int Status, string Html)
 
     public string? FormShown => Attribute(FormShownField(), Html);
 
+    /// <summary>The token of the form made for one change (<c>list:1</c>, <c>add:1</c>, <c>new</c>).</summary>
+    public string? FormTokenFor(string purpose) =>
+        Regex.Match(Html, "name=\"__form\" value=\"([^\"]+)\" data-purpose=\"" + Regex.Escape(purpose) + "\"") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
     /// <summary>What the page announces as a success (role="status").</summary>
     public string StatusText => Text(StatusRegion());
 
@@ -86,7 +90,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
         var page = loaded ?? await ListAsync(listId);
         var fields = new List<KeyValuePair<string, string>>
         {
-            new("__form", token ?? page.FormToken!),
+            new("__form", token ?? page.FormTokenFor($"list:{listId}")!),
             new("formShown", page.FormShown!),
             new("form", form ?? page.FormShown!),
         };
@@ -103,7 +107,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
     public async Task<AppPage> AddSelectedAsync(int listId, IEnumerable<int> ids, string? token = null)
     {
         var picker = await PostAsync($"lists/{listId}/add");
-        var fields = new List<KeyValuePair<string, string>> { new("__form", token ?? picker.FormToken!) };
+        var fields = new List<KeyValuePair<string, string>> { new("__form", token ?? picker.FormTokenFor($"add:{listId}")!) };
         fields.AddRange(ids.Select(id => new KeyValuePair<string, string>("selected", Id(id))));
         return await PostAsync($"lists/{listId}/add?handler=addselected", fields);
     }

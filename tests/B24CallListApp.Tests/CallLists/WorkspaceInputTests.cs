@@ -99,8 +99,8 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     {
         var admin = await OpenAsync(1);
         var other = await OpenAsync(1);
-        var listTwo = (await admin.ListAsync(2)).FormToken!;
-        var othersToken = (await other.ListAsync(1)).FormToken!;
+        var listTwo = (await admin.ListAsync(2)).FormTokenFor("list:2")!;
+        var othersToken = (await other.ListAsync(1)).FormTokenFor("list:1")!;
 
         var missing = await admin.PostAsync("lists/1?handler=save", [new("remove", "1")]);
         var wrongForm = await admin.SaveListAsync(1, [1], token: listTwo);
@@ -126,7 +126,7 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
         var admin = await OpenAsync(1);
         var page = await admin.ListAsync(1);
 
-        var saved = await admin.PostAsync("lists/1?handler=save", [new("__form", page.FormToken!), new("formShown", page.FormShown!), new(field, value)]);
+        var saved = await admin.PostAsync("lists/1?handler=save", [new("__form", page.FormTokenFor("list:1")!), new("formShown", page.FormShown!), new(field, value)]);
 
         Assert.Equal(400, saved.Status);
         Assert.Contains("Some values in the form are not valid", saved.AlertText, StringComparison.Ordinal);

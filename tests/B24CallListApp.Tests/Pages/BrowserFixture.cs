@@ -16,11 +16,6 @@ public sealed class BrowserFixture : AppFixture
 
     public Uri AppBaseForPortal => new($"http://localhost:{AppUrl.Port}/");
 
-    protected override Dictionary<string, string?> Settings() => new()
-    {
-        ["Bitrix24:JsSdkUrl"] = Control.BaseAddress + "api/v1/",
-    };
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
