@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using TestSupport;
 
 namespace B24CallListApp.Tests.Pages;
 
@@ -8,8 +9,6 @@ namespace B24CallListApp.Tests.Pages;
 /// </summary>
 public sealed class BrowserFixture : AppFixture
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -20,12 +19,7 @@ public sealed class BrowserFixture : AppFixture
     {
         await base.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--test-third-party-cookie-phaseout", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await Chromium.LaunchAsync(_playwright);
     }
 
     public override async Task DisposeAsync()
