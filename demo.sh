@@ -36,5 +36,6 @@ echo "The app is installed in a demo portal. Open it in a browser:"
 echo "  http://$domain/?user=1   (Alex Morgan, administrator)"
 echo "  http://$domain/?user=2   (Maria Petrova, sees only her own contacts)"
 echo "  http://$domain/?user=2&lang=ru   (in Russian)"
+echo "  http://$domain/?user=1&view=contacts   (CRM contacts: the row menu opens the app's placement)"
 echo "Logs: $DATA. Press Ctrl+C to stop."
 wait
