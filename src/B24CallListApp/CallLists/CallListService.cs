@@ -168,8 +168,8 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             case SearchMode.Name:
                 // First and last names are two queries (no OR in crm.contact.list): their first pages share a batch.
                 var filters = kind == EntityKind.Company
-                    ? new[] { new JsonObject { ["%TITLE"] = search.Text } }
-                    : [new JsonObject { ["%LAST_NAME"] = search.Text }, new JsonObject { ["%NAME"] = search.Text }];
+                    ? [new JsonObject { ["%TITLE"] = search.Text }]
+                    : NameFilters(search.Text);
                 var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = f, ["order"] = NameOrder(kind) }).ToList();
                 var ids = new List<int>();
                 var firstPages = await client.BatchAsync(session.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
@@ -690,6 +690,23 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var kind = EntityKinds.Parse(Text(row, "ENTITY_TYPE_ID")) ?? EntityKinds.Parse(Text(row, "ENTITY_TYPE")) ?? EntityKind.Contact;
         var created = DateTime.TryParseExact(Text(row, "DATE_CREATE"), ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:sszzz"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
         return new CallListInfo(id, kind, IntOf(row, "CREATED_BY_ID") ?? 0, created, IntOf(row, "WEBFORM_ID") is { } form && form > 0 ? form : null);
+    }
+
+    /// <summary>
+    /// A contact's name is found in its last or its first name; "Anna Ivanova" (or "Ivanova Anna") is
+    /// found in both at once. Each is a query of its own: crm.contact.list has no OR.
+    /// </summary>
+    static List<JsonObject> NameFilters(string text)
+    {
+        var filters = new List<JsonObject> { new() { ["%LAST_NAME"] = text }, new() { ["%NAME"] = text } };
+        var words = text.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 2)
+        {
+            filters.Add(new JsonObject { ["%NAME"] = words[0], ["%LAST_NAME"] = words[1] });
+            filters.Add(new JsonObject { ["%LAST_NAME"] = words[0], ["%NAME"] = words[1] });
+        }
+
+        return filters;
     }
 
     static JsonArray Fields(EntityKind kind) => new((kind == EntityKind.Company ? CompanyFields : ContactFields).Select(f => (JsonNode)f).ToArray());

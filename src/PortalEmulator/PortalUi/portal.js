@@ -196,6 +196,7 @@
           .then(function (response) { return response.json(); })
           .then(function (items) {
             list.textContent = '';
+            list.setAttribute('data-query', search.value);
             items.forEach(function (item) {
               var id = item.id.replace(/^(C|CO)_/, '');
               var li = document.createElement('li');

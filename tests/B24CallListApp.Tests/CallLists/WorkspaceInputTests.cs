@@ -171,7 +171,8 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
         var phone = (string)contact["PHONE"]![0]!["VALUE"]!;
         var email = (string)contact["EMAIL"]![0]!["VALUE"]!;
 
-        foreach (var query in new[] { (string)contact["LAST_NAME"]!, (string)contact["NAME"]!, phone, phone.Replace(" ", "", StringComparison.Ordinal), email })
+        var (first, last) = ((string)contact["NAME"]!, (string)contact["LAST_NAME"]!);
+        foreach (var query in new[] { last, first, $"{first} {last}", $"{last} {first}", phone, phone.Replace(" ", "", StringComparison.Ordinal), email })
         {
             var page = await admin.SearchAsync(1, query);
             Assert.Equal(200, page.Status);

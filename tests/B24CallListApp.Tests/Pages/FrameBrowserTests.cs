@@ -98,6 +98,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
         await ui.App.GetByRole(AriaRole.Button, new() { Name = "Choose in Bitrix24" }).ClickAsync();
         var dialog = ui.Page.GetByRole(AriaRole.Dialog, new() { Name = "Select from CRM" });
         await dialog.GetByRole(AriaRole.Searchbox).FillAsync("13");
+        await Assertions.Expect(dialog.Locator("ul[data-query='13']")).ToHaveCountAsync(1);
         await dialog.GetByRole(AriaRole.Checkbox).First.CheckAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
 
