@@ -36,16 +36,11 @@ public class AppFixture : EmulatorFixture
     /// <summary>An app instance on this fixture's database and emulator; a second one stands for a restart or another server.</summary>
     public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var values = new Dictionary<string, string?>
+        var values = AppInstances.EmulatorSettings(Control.BaseAddress, DatabasePath, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Default"] = $"Data Source={DatabasePath}",
-            ["Bitrix24:ClientId"] = "app.test",
-            ["Bitrix24:ClientSecret"] = "test-secret",
-            ["Bitrix24:OAuthServers:0"] = Control.BaseAddress.ToString(),
-            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
             ["Bitrix24:RateLimit:BurstLimit"] = "1000",
             ["Bitrix24:RateLimit:RequestsPerSecond"] = "1000",
-        };
+        });
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

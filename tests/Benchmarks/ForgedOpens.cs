@@ -18,16 +18,11 @@ public static class ForgedOpens
     public static async Task RunAsync(EmulatorControl control)
     {
         var database = Path.Combine(Path.GetTempPath(), $"b24-bench-{Guid.NewGuid():N}.db");
-        await using var app = AppInstances.Start(new Dictionary<string, string?>
+        await using var app = AppInstances.Start(AppInstances.EmulatorSettings(control.BaseAddress, database, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Default"] = $"Data Source={database}",
-            ["Bitrix24:ClientId"] = "app.test",
-            ["Bitrix24:ClientSecret"] = "test-secret",
-            ["Bitrix24:OAuthServers:0"] = control.BaseAddress.ToString(),
-            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
             ["Bitrix24:RateLimit:BurstLimit"] = "100000",
             ["Bitrix24:RateLimit:RequestsPerSecond"] = "100000",
-        }, environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
+        }), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
         var portal = await control.CreatePortalAsync(extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
         await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });

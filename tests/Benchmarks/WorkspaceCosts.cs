@@ -14,14 +14,7 @@ public static partial class WorkspaceCosts
     public static async Task RunAsync(EmulatorControl control)
     {
         var database = Path.Combine(Path.GetTempPath(), $"b24-bench-{Guid.NewGuid():N}.db");
-        await using var app = AppInstances.Start(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Default"] = $"Data Source={database}",
-            ["Bitrix24:ClientId"] = "app.test",
-            ["Bitrix24:ClientSecret"] = "test-secret",
-            ["Bitrix24:OAuthServers:0"] = control.BaseAddress.ToString(),
-            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
-        }, environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
+        await using var app = AppInstances.Start(AppInstances.EmulatorSettings(control.BaseAddress, database), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
         var portal = await control.CreatePortalAsync(seed: "demo", extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
         var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);

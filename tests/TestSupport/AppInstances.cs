@@ -15,6 +15,25 @@ public static class AppInstances
 {
     public static readonly string RepositoryRoot = FindRepositoryRoot();
 
+    /// <summary>What every instance in tests and benchmarks needs: its database, this app's credentials, the emulator as its one trusted OAuth server.</summary>
+    public static Dictionary<string, string?> EmulatorSettings(Uri emulator, string databasePath, IDictionary<string, string?>? overrides = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Default"] = $"Data Source={databasePath}",
+            ["Bitrix24:ClientId"] = "app.test",
+            ["Bitrix24:ClientSecret"] = "test-secret",
+            ["Bitrix24:OAuthServers:0"] = emulator.ToString(),
+            ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+
     public static WebApplicationFactory<Program> Start(IDictionary<string, string?> settings, string environment = "Testing",
         Action<IServiceCollection>? services = null, ILoggerProvider? logs = null, LogLevel minimumLevel = LogLevel.Trace)
     {

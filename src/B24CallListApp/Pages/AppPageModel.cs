@@ -34,6 +34,25 @@ public abstract class AppPageModel : PageModel
         await next();
         PageHeaders.Apply(Response, FrameAncestor);
     }
+
+    /// <summary>
+    /// A portal's POST (<c>/</c>, <c>/install</c>): the capped form and, when it is one, the frame POST;
+    /// otherwise the message page that says why, framed for the portal the request claims.
+    /// </summary>
+    protected async Task<(IFormCollection? Form, Portals.FramePost? Post, IActionResult? Refusal)> ReadPortalPostAsync()
+    {
+        var claimed = Portals.FramePost.ClaimedOrigin(Request.Query);
+        var maxBytes = HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Portals.PortalPostOptions>>().Value.MaxBodyBytes;
+        var (form, status) = await Portals.PortalForm.ReadAsync(Request, maxBytes, HttpContext.RequestAborted);
+        if (form is null)
+        {
+            return (null, null, ShowMessage(status, Problems.ForFormStatus(status), claimed));
+        }
+
+        FrameAncestor = claimed;
+        var post = Portals.FramePost.Read(Request.Query, form, out _);
+        return post is null ? (form, null, ShowMessage(400, "BadRequest")) : (form, post, null);
+    }
 }
 
 /// <summary>Security headers of every page: framing only by the portal that opened it, scripts only from the app.</summary>

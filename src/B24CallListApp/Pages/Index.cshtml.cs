@@ -4,7 +4,6 @@ using B24CallListApp.CallLists;
 using B24CallListApp.Portals;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Pages;
 
@@ -13,7 +12,7 @@ namespace B24CallListApp.Pages;
 /// The app's page shows the call lists; a contact's or company's row menu shows "Add to call list".
 /// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListService lists, IOptions<PortalPostOptions> posts) : WorkspacePageModel
+public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListService lists) : WorkspacePageModel
 {
     static readonly Dictionary<string, EntityKind> RowMenus = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -31,33 +30,17 @@ public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallL
     {
         // No handler parameters: MVC would read the form before the size cap applies (PortalForm reads it).
         var ct = HttpContext.RequestAborted;
-        var claimed = FramePost.ClaimedOrigin(Request.Query);
-        var (form, status) = await PortalForm.ReadAsync(Request, posts.Value.MaxBodyBytes, ct);
-        if (form is null)
-        {
-            return ShowMessage(status, Problems.ForFormStatus(status), claimed);
-        }
-
-        var post = FramePost.Read(Request.Query, form, out var malformed);
+        var (_, post, refusal) = await ReadPortalPostAsync();
         if (post is null)
         {
-            return ShowMessage(400, "BadRequest", claimed);
+            return refusal!;
         }
 
         var result = await signIn.SignInAsync(post, ct);
-        FrameAncestor = result.Portal?.Origin ?? claimed;
-        switch (result.Outcome)
+        FrameAncestor = result.Portal?.Origin ?? FrameAncestor;
+        if (Problems.For(result) is var (status, textKey))
         {
-            case SignInOutcome.NotInstalled:
-                return ShowMessage(404, "NotInstalled");
-            case SignInOutcome.Uninstalled:
-                return ShowMessage(404, "Uninstalled");
-            case SignInOutcome.Failed:
-                var (errorStatus, errorKey) = Problems.For(result.Error!);
-                return ShowMessage(errorStatus, errorKey);
-            case SignInOutcome.Refused:
-                var (refusedStatus, refusedKey) = Problems.For(result.Failure ?? malformed ?? VerificationFailure.InvalidToken);
-                return ShowMessage(refusedStatus, refusedKey);
+            return ShowMessage(status, textKey);
         }
 
         var user = result.User!;

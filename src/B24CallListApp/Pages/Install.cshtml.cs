@@ -4,7 +4,6 @@ using B24CallListApp.Resources;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Localization;
-using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Pages;
 
@@ -13,7 +12,7 @@ namespace B24CallListApp.Pages;
 /// installs), or an <c>ONAPPINSTALL</c> event posted to the same address.
 /// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions> posts, IStringLocalizer<SharedResource> texts) : AppPageModel
+public sealed class InstallModel(Installer installer, IStringLocalizer<SharedResource> texts) : AppPageModel
 {
     public IActionResult OnGet() => ShowMessage(200, "NotInstalled", FramePost.ClaimedOrigin(Request.Query));
 
@@ -21,28 +20,21 @@ public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions
     {
         // No handler parameters: MVC would read the form before the size cap applies (PortalForm reads it).
         var ct = HttpContext.RequestAborted;
-        var claimed = FramePost.ClaimedOrigin(Request.Query);
-        var (form, status) = await PortalForm.ReadAsync(Request, posts.Value.MaxBodyBytes, ct);
-        if (form is null)
-        {
-            return ShowMessage(status, Problems.ForFormStatus(status), claimed);
-        }
-
-        if (AppEvent.IsEvent(form))
+        var (form, post, refusal) = await ReadPortalPostAsync();
+        if (form is not null && AppEvent.IsEvent(form))
         {
             var (eventStatus, body) = await EventEndpoints.AnswerAsync(form, installer, ct);
             return new JsonResult(body) { StatusCode = eventStatus };
         }
 
-        var post = FramePost.Read(Request.Query, form, out var malformed);
         if (post is null)
         {
-            return ShowMessage(400, "BadRequest", claimed);
+            return refusal!;
         }
 
         var requestBase = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}/");
         var result = await installer.InstallAsync(post, requestBase, texts["AppTitle"], ct);
-        FrameAncestor = result.Portal?.Origin ?? claimed;
+        FrameAncestor = result.Portal?.Origin ?? FrameAncestor;
         switch (result.Outcome)
         {
             case InstallOutcome.Installed:
@@ -53,7 +45,7 @@ public sealed class InstallModel(Installer installer, IOptions<PortalPostOptions
                 var (errorStatus, errorKey) = Problems.For(result.Error!);
                 return ShowMessage(errorStatus, errorKey);
             default:
-                var (refusedStatus, refusedKey) = Problems.For(result.Failure ?? malformed ?? VerificationFailure.InvalidToken);
+                var (refusedStatus, refusedKey) = Problems.For(result.Failure ?? VerificationFailure.InvalidToken);
                 return ShowMessage(refusedStatus, refusedKey);
         }
     }

@@ -43,18 +43,12 @@ public static class PageApi
         }
 
         var result = await signIn.SignInAsync(post, ct);
-        var (problemStatus, problemKey) = result.Outcome switch
-        {
-            SignInOutcome.SignedIn => (200, ""),
-            SignInOutcome.NotInstalled => (404, "NotInstalled"),
-            SignInOutcome.Uninstalled => (404, "Uninstalled"),
-            SignInOutcome.Failed => Problems.For(result.Error!),
-            _ => Problems.For(result.Failure ?? VerificationFailure.InvalidToken),
-        };
-        if (result.User is not { } user)
+        if (Problems.For(result) is var (problemStatus, problemKey))
         {
             return Problem(problemStatus, problemKey, language, texts);
         }
+
+        var user = result.User!;
 
         // The page's forms get tokens bound to the new session, for the changes they were made for.
         var session = sessions.Start(user.Portal.MemberId, user.Account.Key.UserId, post.Language, user.Name);

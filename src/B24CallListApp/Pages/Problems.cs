@@ -29,6 +29,16 @@ public static class Problems
         _ => (403, "VerificationFailed"),
     };
 
+    /// <summary>Why an open did not sign the user in; null when it did.</summary>
+    public static (int Status, string TextKey)? For(Portals.SignInResult result) => result.Outcome switch
+    {
+        Portals.SignInOutcome.SignedIn => null,
+        Portals.SignInOutcome.NotInstalled => (404, "NotInstalled"),
+        Portals.SignInOutcome.Uninstalled => (404, "Uninstalled"),
+        Portals.SignInOutcome.Failed => For(result.Error!),
+        _ => For(result.Failure ?? VerificationFailure.InvalidToken),
+    };
+
     /// <summary>Why a portal form could not be read (<see cref="Portals.PortalForm"/>).</summary>
     public static string ForFormStatus(int status) => status == StatusCodes.Status413PayloadTooLarge ? "TooLarge" : "BadRequest";
 }

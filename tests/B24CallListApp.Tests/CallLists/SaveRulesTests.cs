@@ -260,55 +260,42 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     [Fact]
     public async Task An_update_that_committed_but_timed_out_is_read_back_and_reported_saved()
     {
-        await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:RequestTimeout"] = "00:00:02", ["Bitrix24:MaxRetries"] = "0" });
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
-        var admin = new WorkspaceClientOn(instance, new AppPage(200, (string)open["body"]!).Session!);
-        var picker = await admin.PostAsync("lists/1/add", []);
-        await app.Control.FaultAsync(portal, new { method = "crm.calllist.update", count = 1, mode = "commitThenHang" });
+        var (instance, admin) = await OwnInstanceAsync(1, new() { ["Bitrix24:RequestTimeout"] = "00:00:02", ["Bitrix24:MaxRetries"] = "0" });
+        await using var _ = instance;
+        var picker = await admin.PostAsync("lists/1/add");
+        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 1, mode = "commitThenHang" });
 
-        var page = await admin.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormToken!), new("selected", "30")]);
+        var page = await admin.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormTokenFor("add:1")!), new("selected", "30")]);
 
         Assert.Equal(200, page.Status);
         Assert.Contains("Saved: 1 added", page.StatusText, StringComparison.Ordinal);
-        var updates = (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.update").ToList();
-        Assert.Single(updates);
+        Assert.Single(await admin.UpdatesAsync());
+        Assert.Equal([.. ListOne, 30], await admin.ParticipantsAsync(1));
     }
 
     [Fact]
     public async Task A_create_whose_answer_was_lost_is_found_instead_of_created_twice()
     {
-        await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:RequestTimeout"] = "00:00:02" });
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
-        var manager = new WorkspaceClientOn(instance, new AppPage(200, (string)open["body"]!).Session!);
-        var form = await manager.PostAsync("lists/new", []);
-        await app.Control.FaultAsync(portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
+        var (instance, manager) = await OwnInstanceAsync(2, new() { ["Bitrix24:RequestTimeout"] = "00:00:02" });
+        await using var _ = instance;
+        var form = await manager.PostAsync("lists/new");
+        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
 
-        var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormToken!), new("type", "CONTACT"), new("selected", "4"), new("selected", "7"), new("form", "none")]);
+        var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormTokenFor("new")!), new("type", "CONTACT"), new("selected", "4"), new("selected", "7"), new("form", "none")]);
 
         Assert.Equal(200, page.Status);
         Assert.Contains("Call list #4 was created with 2 participants.", page.StatusText, StringComparison.Ordinal);
-        var adds = (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.add").ToList();
-        Assert.Single(adds);
-        Assert.Equal(4, (await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+        Assert.Single(await app.Control.RequestsAsync(manager.Portal), r => r.Method == "crm.calllist.add");
+        Assert.Equal(4, (await app.Control.GetPortalAsync(manager.Portal))["callLists"]!.AsArray().Count);
     }
 
-    /// <summary>The workspace of an app instance of a test's own (different settings), over HTTP.</summary>
-    sealed class WorkspaceClientOn(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> instance, string session)
+    /// <summary>An app instance with settings of the test's own, a portal installed in it, and a user's workspace there.</summary>
+    async Task<(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Instance, WorkspaceClient Client)> OwnInstanceAsync(int userId, Dictionary<string, string?> settings)
     {
-        readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = AppFixture.AddressOf(instance) };
-
-        public async Task<AppPage> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields)
-        {
-            var all = new List<KeyValuePair<string, string>> { new("__session", session) };
-            all.AddRange(fields);
-            using var response = await _http.PostAsync(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=en", new FormUrlEncodedContent(all));
-            var page = new AppPage((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-            session = page.Session ?? session;
-            return page;
-        }
+        var instance = app.CreateApp(settings: settings);
+        var url = AppFixture.AddressOf(instance);
+        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = url + "install", handlerUrl = url.ToString() });
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        return (instance, await WorkspaceClient.OpenAsync(app, portal, userId, appUrl: url));
     }
 }

@@ -56,18 +56,21 @@ public sealed partial record AppPage(int Status, string Html)
 /// The workspace driven over HTTP the way its pages drive it: a portal opens the app, and every
 /// later request posts the page session (and, where it changes data, the form token) in its body.
 /// </summary>
-public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, string session, string lang)
+/// <param name="appUrl">The app instance to talk to: the fixture's own unless a test started another.</param>
+public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, string session, string lang, Uri? appUrl = null)
 {
+    readonly Uri _appUrl = appUrl ?? app.AppUrl;
+
     public string Session { get; private set; } = session;
 
     public EmulatedPortal Portal => portal;
 
-    public static async Task<WorkspaceClient> OpenAsync(AppFixture app, EmulatedPortal portal, int userId, string lang = "en")
+    public static async Task<WorkspaceClient> OpenAsync(AppFixture app, EmulatedPortal portal, int userId, string lang = "en", Uri? appUrl = null)
     {
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang });
+        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang, url = (appUrl ?? app.AppUrl).ToString() });
         var page = new AppPage((int)open["status"]!, (string)open["body"]!);
         Assert.True(page.Status == 200, $"open answered {page.Status}: {page.Html}");
-        return new WorkspaceClient(app, portal, page.Session!, lang);
+        return new WorkspaceClient(app, portal, page.Session!, lang, appUrl);
     }
 
     public async Task<AppPage> PostAsync(string pathAndQuery, IEnumerable<KeyValuePair<string, string>>? fields = null, string? session = null)
@@ -75,7 +78,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
         var all = new List<KeyValuePair<string, string>> { new("__session", session ?? Session) };
         all.AddRange(fields ?? []);
         var separator = pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?";
-        using var response = await app.Http.PostAsync(new Uri(app.AppUrl, pathAndQuery + separator + "LANG=" + lang), new FormUrlEncodedContent(all));
+        using var response = await app.Http.PostAsync(new Uri(_appUrl, pathAndQuery + separator + "LANG=" + lang), new FormUrlEncodedContent(all));
         var page = new AppPage((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         Session = page.Session ?? Session;
         return page;

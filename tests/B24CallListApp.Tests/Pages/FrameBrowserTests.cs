@@ -21,6 +21,17 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     async Task<PortalPageObject> PageAsync(EmulatedPortal portal) =>
         new(await (await app.Browser.NewContextAsync()).NewPageAsync(), portal);
 
+    /// <summary>A portal with the app installed, opened by a user at the call lists.</summary>
+    async Task<(EmulatedPortal Portal, PortalPageObject Ui)> OpenInstalledAsync(int userId)
+    {
+        var portal = await PortalAsync();
+        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        var ui = await PageAsync(portal);
+        await ui.OpenAsync(userId);
+        await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        return (portal, ui);
+    }
+
     static Task<JsonElement> FramesAsync(PortalPageObject ui) => ui.Page.EvaluateAsync<JsonElement>("() => window.portalFrames()");
 
     [Fact]
@@ -66,11 +77,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task The_frame_grows_and_shrinks_with_the_content()
     {
-        var portal = await PortalAsync(installFinished: false);
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
-        var ui = await PageAsync(portal);
-        await ui.OpenAsync(userId: 1);
-        await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var (_, ui) = await OpenInstalledAsync(1);
         await ui.Page.WaitForFunctionAsync("() => window.portalFrames()[0].height < 600");
         var lists = (await FramesAsync(ui))[0].GetProperty("height").GetInt32();
 
@@ -88,11 +95,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task The_portals_own_picker_adds_its_choice_to_the_list()
     {
-        var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
-        var ui = await PageAsync(portal);
-        await ui.OpenAsync(userId: 2);
-        await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var (portal, ui) = await OpenInstalledAsync(2);
         await ui.CallLists.OpenAsync(2);
 
         await ui.App.GetByRole(AriaRole.Button, new() { Name = "Choose in Bitrix24" }).ClickAsync();
@@ -110,11 +113,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     [Fact]
     public async Task A_page_renews_its_session_through_the_portal()
     {
-        var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
-        var ui = await PageAsync(portal);
-        await ui.OpenAsync(userId: 2);
-        await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var (_, ui) = await OpenInstalledAsync(2);
         var before = await ui.App.Locator("meta[name='b24-session']").GetAttributeAsync("content");
 
         await ui.App.Locator("body").EvaluateAsync("() => window.b24RenewSession()");
