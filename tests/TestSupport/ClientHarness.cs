@@ -22,6 +22,18 @@ public sealed class MemoryTokenStore : IBitrix24TokenStore
         Task.FromResult(_tokens.TryUpdate(account, next, previous));
 }
 
+/// <summary>A token store whose writes take a while, as a busy database's do.</summary>
+public sealed class SlowWrites(IBitrix24TokenStore inner, TimeSpan delay) : IBitrix24TokenStore
+{
+    public Task<AuthToken?> GetAsync(AccountKey account, CancellationToken ct) => inner.GetAsync(account, ct);
+
+    public async Task<bool> TryReplaceAsync(AccountKey account, AuthToken previous, AuthToken next, CancellationToken ct)
+    {
+        await Task.Delay(delay, ct);
+        return await inner.TryReplaceAsync(account, previous, next, ct);
+    }
+}
+
 /// <summary>Remembers the moves the client reports, as the database's portal records would.</summary>
 public sealed class MemoryPortalStore : IBitrix24PortalStore
 {
@@ -39,8 +51,13 @@ public sealed class ClientHarness : IAsyncDisposable
 {
     readonly ServiceProvider _services;
 
-    public ClientHarness(EmulatorControl control, Dictionary<string, string?>? settings = null)
+    /// <param name="store">A token store shared with another harness (another app instance on the same database).</param>
+    /// <param name="writes">What stands between the client and <paramref name="store"/> (a slow database, say).</param>
+    /// <param name="time">The clock the client's limiter reads.</param>
+    public ClientHarness(EmulatorControl control, Dictionary<string, string?>? settings = null, MemoryTokenStore? store = null,
+        Func<IBitrix24TokenStore, IBitrix24TokenStore>? writes = null, TimeProvider? time = null)
     {
+        Store = store ?? new MemoryTokenStore();
         var values = new Dictionary<string, string?>
         {
             ["Bitrix24:ClientId"] = "app.test",
@@ -61,14 +78,19 @@ public sealed class ClientHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IHostEnvironment>(new TestEnvironment());
-        services.AddSingleton<IBitrix24TokenStore>(Store);
+        services.AddSingleton<IBitrix24TokenStore>(writes?.Invoke(Store) ?? Store);
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         services.AddSingleton<IBitrix24PortalStore>(Portals);
         services.AddBitrix24(configuration);
         _services = services.BuildServiceProvider(validateScopes: true);
         Client = _services.GetRequiredService<Bitrix24Client>();
     }
 
-    public MemoryTokenStore Store { get; } = new();
+    public MemoryTokenStore Store { get; }
 
     public MemoryPortalStore Portals { get; } = new();
 

@@ -14,7 +14,7 @@ public sealed record EmulatedPortal(string MemberId, string Domain, string Clien
     public EmulatedUser Manager => Users.First(u => !u.Admin);
 }
 
-public sealed record LoggedRequest(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch);
+public sealed record LoggedRequest(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch, long At);
 
 public sealed record OAuthRequest(string Path, string? GrantType, string? ClientId, int Status, string? Error);
 

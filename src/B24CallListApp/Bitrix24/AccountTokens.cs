@@ -76,11 +76,18 @@ public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient
         }
         catch (Bitrix24ReinstallRequiredException)
         {
-            // Another app instance may have used this refresh token a moment ago: its pair wins.
-            var latest = await GetAsync(account.Key, ct);
-            if (latest.RefreshToken != current.RefreshToken)
+            // Another app instance may have used this refresh token a moment ago: its pair wins. It may
+            // still be writing it, so the store is asked again for a little while before giving up.
+            for (var attempt = 0; attempt < 15; attempt++)
             {
-                return latest;
+                var latest = await GetAsync(account.Key, ct);
+                if (latest.RefreshToken != current.RefreshToken)
+                {
+                    logger.LogInformation("Account {Account} was refreshed elsewhere first; using that pair", account.Key);
+                    return latest;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
             }
 
             throw;

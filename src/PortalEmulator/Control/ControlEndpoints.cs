@@ -32,6 +32,7 @@ public static class ControlEndpoints
         control.MapPost("/oauth/faults", AddOAuthFault);
         control.MapPost("/portals/{memberId}/quirks", SetQuirks);
         control.MapPost("/portals/{memberId}/limits", SetLimits);
+        control.MapPost("/portals/{memberId}/load", ExternalLoad);
         control.MapPost("/portals/{memberId}/operating", AddOperatingTime);
         control.MapPost("/portals/{memberId}/delete", DeletePortal);
         control.MapPost("/portals/{memberId}/move", MovePortal);
@@ -349,6 +350,7 @@ public static class ControlEndpoints
                 status = e.Status,
                 error = e.Error,
                 inBatch = e.InBatch,
+                at = e.At.ToUnixTimeMilliseconds(),
             }).ToList());
         }
     }
@@ -375,6 +377,28 @@ public static class ControlEndpoints
         }
 
         return Results.NoContent();
+    });
+
+    /// <summary>
+    /// Another app on the same portal spends its rate limit: Bitrix24 counts one bucket per portal (and
+    /// address) for every app, so this app may find the bucket fuller than its own limiter thinks.
+    /// </summary>
+    static Task<IResult> ExternalLoad(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var requests = (int)(OptionalNumber(body, "requests") ?? throw new BadRequest("'requests' is required"));
+        if (requests is < 1 or > 100_000)
+        {
+            throw new BadRequest("'requests' must be between 1 and 100000");
+        }
+
+        var accepted = Enumerable.Range(0, requests).Count(_ => portal.Bucket.TryAdd());
+        return Results.Json(new { accepted, rejected = requests - accepted });
     });
 
     static Task<IResult> AddOperatingTime(string memberId, HttpRequest request, Emulator emulator) => Guard(async () =>

@@ -94,7 +94,8 @@ public sealed class PortalQuirks
 
 public sealed record PlacementBinding(string Placement, string Handler, string Title, string ClientId);
 
-public sealed record RequestLogEntry(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch);
+/// <param name="At">When the request reached the portal (batch commands: their batch's arrival).</param>
+public sealed record RequestLogEntry(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch, DateTimeOffset At);
 
 /// <summary>One emulated Bitrix24 account (portal) with its CRM data, limits and faults.</summary>
 public sealed class Portal

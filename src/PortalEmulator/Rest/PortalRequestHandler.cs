@@ -30,6 +30,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
 
     public async Task HandleAsync(HttpContext context, Portal portal, string hostDomain)
     {
+        var arrived = emulator.Time.GetUtcNow();
         // The front web server merges slashes: /rest//profile is /rest/profile.
         var path = System.Text.RegularExpressions.Regex.Replace(context.Request.Path.Value ?? "/", "/{2,}", "/");
 
@@ -77,7 +78,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or BadHttpRequestException)
         {
-            await WriteErrorAsync(context, portal, method, null, null, new RestError(400, "INVALID_REQUEST", "Request body is malformed"));
+            await WriteErrorAsync(context, portal, method, null, null, new RestError(400, "INVALID_REQUEST", "Request body is malformed"), arrived);
             return;
         }
 
@@ -87,14 +88,14 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
 
         try
         {
-            var (result, grant, user) = await ExecuteAsync(context, portal, method, token, parameters);
+            var (result, grant, user) = await ExecuteAsync(context, portal, method, token, parameters, arrived);
             await WriteJsonAsync(context, 200, result);
-            Log(portal, new RequestLogEntry(method, logged, user?.Id ?? grant?.UserId, 200, null, false));
+            Log(portal, new RequestLogEntry(method, logged, user?.Id ?? grant?.UserId, 200, null, false, arrived));
         }
         catch (RestError error)
         {
             var userId = emulator.FindByAccessToken(token) is { } g && g.Portal == portal ? g.UserId : (int?)null;
-            await WriteErrorAsync(context, portal, method, logged, userId, error);
+            await WriteErrorAsync(context, portal, method, logged, userId, error, arrived);
         }
         catch (RawAnswer raw)
         {
@@ -106,27 +107,27 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
             }
 
             await context.Response.WriteAsync(raw.Body);
-            Log(portal, new RequestLogEntry(method, logged, null, raw.Status, "RAW_BODY", false));
+            Log(portal, new RequestLogEntry(method, logged, null, raw.Status, "RAW_BODY", false, arrived));
         }
         catch (Exception e) when (e is not ConnectionDropped and not OperationCanceledException)
         {
             // A bug in the emulator answers like a real portal's internal error, and says so in the log.
             logger.LogError(e, "Portal {Domain}: {Method} failed", hostDomain, method);
-            await WriteErrorAsync(context, portal, method, logged, null, new RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"));
+            await WriteErrorAsync(context, portal, method, logged, null, new RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"), arrived);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The caller gave up while the portal was still working: nginx logs this as 499.
-            Log(portal, new RequestLogEntry(method, logged, null, 499, "CLIENT_CLOSED_REQUEST", false));
+            Log(portal, new RequestLogEntry(method, logged, null, 499, "CLIENT_CLOSED_REQUEST", false, arrived));
         }
         catch (ConnectionDropped)
         {
-            Log(portal, new RequestLogEntry(method, logged, null, 0, "CONNECTION_DROPPED", false));
+            Log(portal, new RequestLogEntry(method, logged, null, 0, "CONNECTION_DROPPED", false, arrived));
             context.Abort();
         }
     }
 
-    async Task<(JsonObject Answer, TokenGrant? Grant, PortalUser? User)> ExecuteAsync(HttpContext context, Portal portal, string method, string? token, JsonObject parameters)
+    async Task<(JsonObject Answer, TokenGrant? Grant, PortalUser? User)> ExecuteAsync(HttpContext context, Portal portal, string method, string? token, JsonObject parameters, DateTimeOffset arrived)
     {
         if (portal.Deleted)
         {
@@ -150,7 +151,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         JsonObject answer;
         if (method == "batch")
         {
-            answer = Batch(portal, user, grant, parameters);
+            answer = Batch(portal, user, grant, parameters, arrived);
         }
         else
         {
@@ -280,7 +281,7 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         }
     }
 
-    JsonObject Batch(Portal portal, PortalUser user, TokenGrant grant, JsonObject parameters)
+    JsonObject Batch(Portal portal, PortalUser user, TokenGrant grant, JsonObject parameters, DateTimeOffset arrived)
     {
         var halt = RestCall.AsString(parameters["halt"]) is "1" or "Y" or "true";
         var commands = parameters["cmd"] switch
@@ -333,12 +334,12 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
                     nexts[key] = result.Next;
                 }
 
-                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, 200, null, true));
+                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, 200, null, true, arrived));
             }
             catch (RestError error)
             {
                 errors[key] = new JsonObject { ["error"] = error.Code, ["error_description"] = error.Description };
-                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, error.Status, error.Code, true));
+                Log(portal, new RequestLogEntry(method, inner.DeepClone(), user.Id, error.Status, error.Code, true, arrived));
                 if (halt)
                 {
                     times[key] = TimeObject(portal, method, started, stopwatch.Elapsed);
@@ -420,10 +421,10 @@ public sealed class PortalRequestHandler(Emulator emulator, PortalPage page, ILo
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
-    async Task WriteErrorAsync(HttpContext context, Portal portal, string method, JsonNode? parameters, int? userId, RestError error)
+    async Task WriteErrorAsync(HttpContext context, Portal portal, string method, JsonNode? parameters, int? userId, RestError error, DateTimeOffset arrived)
     {
         await WriteJsonAsync(context, error.Status, new JsonObject { ["error"] = error.Code, ["error_description"] = error.Description });
-        Log(portal, new RequestLogEntry(method, parameters, userId, error.Status, error.Code, false));
+        Log(portal, new RequestLogEntry(method, parameters, userId, error.Status, error.Code, false, arrived));
     }
 
     static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body)
