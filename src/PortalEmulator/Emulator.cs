@@ -74,6 +74,11 @@ public sealed class Emulator(TimeProvider time, IOptions<EmulatorOptions> option
         return grant;
     }
 
+    /// <summary>Every token pair the emulated cloud has issued, for tests that look for secrets where none belong.</summary>
+    public IReadOnlyList<TokenGrant> IssuedGrants() => [.. _byAccessToken.Values];
+
+    public IReadOnlyList<Portal> Portals() => [.. _portals.Values];
+
     public TokenGrant? FindByAccessToken(string? token) =>
         token is null ? null : _byAccessToken.GetValueOrDefault(token);
 

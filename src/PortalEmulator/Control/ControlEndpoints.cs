@@ -30,6 +30,12 @@ public static class ControlEndpoints
             error = e.Error,
         })));
         control.MapPost("/oauth/faults", AddOAuthFault);
+        control.MapGet("/secrets", (Emulator emulator) => Results.Json(new
+        {
+            tokens = emulator.IssuedGrants().SelectMany(g => new[] { g.AccessToken, g.RefreshToken }),
+            applicationTokens = emulator.Portals().SelectMany(p => { lock (p.Sync) { return p.App.ApplicationTokenHistory.ToList(); } }),
+            clientSecrets = emulator.Portals().Select(p => p.App.ClientSecret).Distinct(),
+        }));
         control.MapPost("/portals/{memberId}/quirks", SetQuirks);
         control.MapPost("/portals/{memberId}/limits", SetLimits);
         control.MapPost("/portals/{memberId}/load", ExternalLoad);

@@ -7,7 +7,20 @@ public sealed class RegisteredApp
 {
     public required string ClientId { get; init; }
     public required string ClientSecret { get; init; }
-    public required string ApplicationToken { get; set; }
+    public required string ApplicationToken
+    {
+        get => _applicationToken;
+        set
+        {
+            _applicationToken = value;
+            ApplicationTokenHistory.Add(value);
+        }
+    }
+
+    string _applicationToken = "";
+
+    /// <summary>Every application token the app has had here, for tests that look for secrets.</summary>
+    public List<string> ApplicationTokenHistory { get; } = [];
     public string Scope { get; set; } = "crm,placement,user";
     public bool Deleted { get; set; }
 

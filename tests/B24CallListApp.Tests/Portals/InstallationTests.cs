@@ -77,7 +77,18 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var portal = await app.Control.CreatePortalAsync(extra: new { eventHandlerUrl = app.AppUrl + "install" });
         var answer = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
         Assert.Equal(200, (int)answer["status"]!);
-        Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
+        var stored = (await StoredAsync(portal.MemberId))!;
+        Assert.Equal(PortalStatus.Active, stored.Status);
+
+        // The tokens the event brought work for a call as that user.
+        var profile = await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.PortalStore.AccountOf(stored, 1), "profile", null);
+        Assert.True(profile.Result.GetProperty("ADMIN").GetBoolean());
+        // And the event's application token is the one an uninstall must bring.
+        var forged = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0", uninstall = false });
+        Assert.Equal(401, (int)forged["status"]!);
+        var genuine = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        Assert.Equal(200, (int)genuine["status"]!);
+        Assert.Null(await StoredAsync(portal.MemberId));
     }
 
     [Fact]
@@ -248,26 +259,59 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
             secrets.Add(token.RefreshToken);
         }
 
-        Assert.All(secrets, s => Assert.DoesNotContain(s, text, StringComparison.Ordinal));
+        // Not as text, not as UTF-16, not base64-encoded (in either encoding).
+        var utf16 = Encoding.Unicode.GetString(bytes.Length % 2 == 0 ? bytes : bytes[..^1]);
+        var utf16Shifted = Encoding.Unicode.GetString(bytes[1..(bytes.Length - ((bytes.Length - 1) % 2))]);
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, utf16, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, utf16Shifted, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)).TrimEnd('='), text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(Encoding.Unicode.GetBytes(secret)).TrimEnd('='), text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
     public async Task No_log_line_carries_a_token()
     {
-        var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        var client = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>();
         var store = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.IBitrix24TokenStore>();
+        var portal = await app.InstalledPortalAsync();
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
         var opened = (await store.GetAsync(new(portal.MemberId, 2), default))!;
         await app.Control.ExpireAsync(opened.AccessToken);
-        var stored = (await StoredAsync(portal.MemberId))!;
-        await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.PortalStore.AccountOf(stored, 2), "profile", null);
-        var refreshed = (await store.GetAsync(new(portal.MemberId, 2), default))!;
+        var account = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(portal.MemberId))!, 2);
+        await client.CallAsync(account, "profile", null);
+
+        // The failure paths too: a refused refresh, a portal that must pay, a deleted portal, an uninstall.
+        var dead = await app.InstalledPortalAsync();
+        var deadSession = await SessionAsync(dead, 1);
+        var deadTokens = (await store.GetAsync(new(dead.MemberId, 1), default))!;
+        await app.Control.RefreshAsync(deadTokens.RefreshToken);
+        await app.Control.ExpireAsync(deadTokens.AccessToken);
+        using (var lists = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists")))
+        {
+            lists.Headers.Add("X-B24-Session", deadSession);
+            Assert.Equal(401, (int)(await app.Http.SendAsync(lists)).StatusCode);
+        }
+
+        var unpaid = await app.InstalledPortalAsync();
+        await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+        Assert.Equal(402, (int)(await app.Control.PostAsync($"/_emulator/portals/{unpaid.MemberId}/open", new { userId = 1 }))["status"]!);
+        var deleted = await app.InstalledPortalAsync();
+        await app.Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        var deletedAccount = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(deleted.MemberId))!, 1);
+        await Assert.ThrowsAsync<B24CallListApp.Bitrix24.Bitrix24PortalDeletedException>(() => client.CallAsync(deletedAccount, "profile", null));
         await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL" });
 
-        var secrets = new[] { portal.ApplicationToken, (string)open["accessToken"]!, (string)open["refreshToken"]!, refreshed.AccessToken, refreshed.RefreshToken, "test-secret" };
+        // Every token the emulated cloud ever issued in this class's run, every application token, the client secret.
+        var issued = System.Text.Json.Nodes.JsonNode.Parse(await app.Control.Http.GetStringAsync("/_emulator/secrets"))!;
+        var secrets = new[] { "tokens", "applicationTokens", "clientSecrets" }.SelectMany(k => issued[k]!.AsArray().Select(n => (string)n!)).ToList();
+        Assert.True(secrets.Count > 20);
         var lines = app.Logs.Lines.ToList();
-        Assert.NotEmpty(lines);
         Assert.Contains(lines, l => l.Contains("Refreshed the tokens", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("stopped working (invalid_grant)", StringComparison.Ordinal));
         // The HTTP client's own request logs are captured too: app.info takes the token in its query string.
         Assert.Contains(lines, l => l.Contains("rest/app.info", StringComparison.Ordinal));
         foreach (var secret in secrets)
@@ -277,9 +321,36 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
-    public async Task Healthz_answers_when_the_database_does()
+    public async Task Healthz_answers_when_the_database_does_and_503_when_it_is_gone()
     {
         using var response = await app.Http.GetAsync(new Uri(app.AppUrl, "healthz"));
         Assert.Equal(200, (int)response.StatusCode);
+
+        var folder = Directory.CreateTempSubdirectory("b24-health-");
+        await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(folder.FullName, "app.db")}" });
+        using var healthy = await app.Http.GetAsync(new Uri(AppFixture.AddressOf(instance), "healthz"));
+        Assert.Equal(200, (int)healthy.StatusCode);
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        folder.Delete(recursive: true);
+        using var broken = await app.Http.GetAsync(new Uri(AppFixture.AddressOf(instance), "healthz"));
+        Assert.Equal(503, (int)broken.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_page_session_of_an_uninstalled_portal_is_refused()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var session = await SessionAsync(portal, 2);
+        Assert.Equal(200, (await MeAsync(session)).Status);
+
+        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = false });
+
+        var (status, body) = await MeAsync(session);
+        Assert.Equal(404, status);
+        Assert.Equal("Uninstalled", (string)body!["code"]!);
+        using var page = await app.Http.PostAsync(new Uri(app.AppUrl, "lists/1"), new FormUrlEncodedContent([new("__session", session)]));
+        Assert.Equal(404, (int)page.StatusCode);
+        Assert.Contains("data-message=\"Uninstalled\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -61,15 +61,23 @@ public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixt
         var store = Service<IBitrix24TokenStore>();
         var key = new AccountKey(portal.MemberId, 1);
         var current = (await store.GetAsync(key, default))!;
-        var winner = new AuthToken("access-a", "refresh-a", DateTimeOffset.UtcNow.AddHours(1));
-        var loser = new AuthToken("access-b", "refresh-b", DateTimeOffset.UtcNow.AddHours(1));
+        var candidates = new[]
+        {
+            new AuthToken("access-a", "refresh-a", DateTimeOffset.UtcNow.AddHours(1).AddSeconds(-7)),
+            new AuthToken("access-b", "refresh-b", DateTimeOffset.UtcNow.AddHours(2).AddSeconds(-3)),
+        };
 
-        var results = await Task.WhenAll(store.TryReplaceAsync(key, current, winner, default), store.TryReplaceAsync(key, current, loser, default));
+        var results = await Task.WhenAll(candidates.Select(c => store.TryReplaceAsync(key, current, c, default)));
 
         Assert.Single(results, r => r);
+        // The stored pair is the winner's, every field of it: no mix of the two writes.
+        var winner = candidates[Array.IndexOf(results, true)];
         var kept = (await store.GetAsync(key, default))!;
-        Assert.Contains(kept.RefreshToken, new[] { "refresh-a", "refresh-b" });
-        Assert.False(await store.TryReplaceAsync(key, current, loser with { RefreshToken = "refresh-c" }, default));
+        Assert.Equal(winner.AccessToken, kept.AccessToken);
+        Assert.Equal(winner.RefreshToken, kept.RefreshToken);
+        Assert.Equal(winner.ExpiresAt.ToUnixTimeSeconds(), kept.ExpiresAt.ToUnixTimeSeconds());
+        Assert.False(await store.TryReplaceAsync(key, current, new AuthToken("access-c", "refresh-c", DateTimeOffset.UtcNow), default));
+        Assert.Equal(winner.RefreshToken, (await store.GetAsync(key, default))!.RefreshToken);
     }
 
     [Fact]
