@@ -34,9 +34,51 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
         await portalPage.OpenAsync(userId: 2, lang: "ru");
         await Assertions.Expect(portalPage.Heading).ToHaveTextAsync("Списки обзвона");
         await Assertions.Expect(portalPage.SignedInUser).ToHaveTextAsync("Maria Petrova");
+        await Assertions.Expect(portalPage.CallListRows).ToHaveCountAsync(3);
+        // Her rows: list 1 holds contacts 1–24, of which she may read those with id % 3 == 1.
+        await portalPage.App.GetByRole(AriaRole.Link, new() { Name = "Список обзвона #1" }).ClickAsync();
+        var rows = portalPage.App.Locator("tr[data-entity-id]");
+        await Assertions.Expect(rows).ToHaveCountAsync(8);
+        Assert.Equal(Enumerable.Range(1, 24).Where(id => id % 3 == 1).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            (await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.getAttribute('data-entity-id'))")).Order(StringComparer.Ordinal).OrderBy(id => id.Length));
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "b24calllist-portal-frame.png") });
 
         Assert.Empty(blocked);
+    }
+
+    [Fact]
+    public async Task A_page_of_the_app_framed_by_a_third_origin_is_refused_by_the_browser()
+    {
+        var portal = await app.Control.CreatePortalAsync(extra: new { handlerUrl = app.AppBaseForPortal.ToString(), installUrl = app.AppBaseForPortal + "install" });
+        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        var fields = await app.Control.FramePostFieldsAsync(portal, 2);
+        var inputs = string.Concat(fields.Select(f => $"<input type=hidden name=\"{f.Key}\" value=\"{System.Net.WebUtility.HtmlEncode(f.Value)}\">"));
+        await using var stranger = await StaticPage.StartAsync($$"""
+            <!doctype html><html><body>
+            <form id="f" method="post" target="victim" action="{{app.AppBaseForPortal}}?DOMAIN={{portal.Domain}}&PROTOCOL=0">{{inputs}}</form>
+            <iframe name="victim" title="victim"></iframe>
+            <script>document.getElementById('f').submit();</script>
+            </body></html>
+            """);
+        await using var context = await app.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var refused = new TaskCompletionSource<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("frame-ancestors", StringComparison.Ordinal))
+            {
+                refused.TrySetResult(message.Text);
+            }
+        };
+
+        await page.GotoAsync(stranger.Url.ToString());
+
+        // The app answered the open (its tokens are genuine), but only for the portal's own origin.
+        var message = await refused.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Contains($"http://{portal.Domain}", message, StringComparison.Ordinal);
+        var victim = page.Locator("iframe[name=victim]").ContentFrame;
+        Assert.Equal(0, await victim.Locator("[data-user]").CountAsync());
+        Assert.Equal(0, await victim.GetByText("Maria Petrova").CountAsync());
     }
 
     [Fact]
