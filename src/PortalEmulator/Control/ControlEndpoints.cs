@@ -273,6 +273,7 @@ public static class ControlEndpoints
         {
             Method = method,
             Remaining = (int)count,
+            Skip = (int)(OptionalNumber(body, "skip") ?? 0),
             Share = share,
             Mode = mode,
             Status = status,

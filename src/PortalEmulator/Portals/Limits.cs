@@ -89,6 +89,9 @@ public sealed class Fault
 {
     public required string Method { get; init; }
     public int Remaining { get; set; }
+
+    /// <summary>Matching calls that pass untouched before the fault starts.</summary>
+    public int Skip { get; set; }
     public double Share { get; init; }
     public FaultMode Mode { get; init; }
     public int Status { get; init; }
@@ -136,6 +139,12 @@ public sealed class FaultBook
                 if ((fault.Method != "*" && !string.Equals(fault.Method, method, StringComparison.OrdinalIgnoreCase)) ||
                     (inBatch && (fault.Mode != FaultMode.Error || fault.Error is null)))
                 {
+                    continue;
+                }
+
+                if (fault.Skip > 0)
+                {
+                    fault.Skip--;
                     continue;
                 }
 

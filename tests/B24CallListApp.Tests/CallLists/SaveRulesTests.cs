@@ -289,6 +289,38 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(4, (await app.Control.GetPortalAsync(manager.Portal))["callLists"]!.AsArray().Count);
     }
 
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_and_cannot_be_found_is_reported_unknown_not_failed()
+    {
+        var (instance, manager) = await OwnInstanceAsync(2, new() { ["Bitrix24:RequestTimeout"] = "00:00:02" });
+        await using var _ = instance;
+        var form = await manager.PostAsync("lists/new");
+        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
+        // The look for the list that may have been created fails too (the first crm.calllist.list, before the add, passes).
+        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.list", skip = 1, count = 20, status = 500, error = "INTERNAL_SERVER_ERROR" });
+
+        var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormTokenFor("new")!), new("type", "CONTACT"), new("selected", "4"), new("form", "none")]);
+
+        Assert.Equal(503, page.Status);
+        Assert.Contains("did not confirm that the list was created", page.AlertText, StringComparison.Ordinal);
+        Assert.Single(await app.Control.RequestsAsync(manager.Portal), r => r.Method == "crm.calllist.add");
+    }
+
+    [Fact]
+    public async Task A_portal_whose_bucket_another_app_spent_still_answers_the_user()
+    {
+        var (instance, admin) = await OwnInstanceAsync(1, new() { ["Bitrix24:RateLimit:BurstLimit"] = "50", ["Bitrix24:RateLimit:RequestsPerSecond"] = "2" });
+        await using var _ = instance;
+        await app.Control.SetLimitsAsync(admin.Portal, drainPerSecond: 2, capacity: 50);
+        await app.Control.PostAsync($"/_emulator/portals/{admin.Portal.MemberId}/load", new { requests = 50 });
+
+        var page = await admin.AddSelectedAsync(1, [30]);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("Saved: 1 added", page.StatusText, StringComparison.Ordinal);
+        Assert.Contains(await app.Control.RequestsAsync(admin.Portal), r => r.Status == 503);
+    }
+
     /// <summary>An app instance with settings of the test's own, a portal installed in it, and a user's workspace there.</summary>
     async Task<(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Instance, WorkspaceClient Client)> OwnInstanceAsync(int userId, Dictionary<string, string?> settings)
     {
