@@ -66,6 +66,25 @@ namespace B24CallListApp.Migrations
                     b.ToTable("Accounts");
                 });
 
+            modelBuilder.Entity("B24CallListApp.Data.LeaseRecord", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("Leases");
+                });
+
             modelBuilder.Entity("B24CallListApp.Data.PortalRecord", b =>
                 {
                     b.Property<int>("Id")

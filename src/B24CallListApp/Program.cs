@@ -10,7 +10,7 @@ builder.Services.AddBitrix24(builder.Configuration);
 builder.Services.AddPortals(builder.Configuration);
 builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
-builder.Services.AddHealthChecks().AddDbContextCheck<AppDb>();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 app.UseAppPages();

@@ -11,6 +11,20 @@ namespace TestSupport;
 public sealed class MemoryTokenStore : IBitrix24TokenStore
 {
     readonly ConcurrentDictionary<AccountKey, AuthToken> _tokens = new();
+    readonly KeyedLocks<AccountKey> _locks = new();
+
+    /// <summary>Harnesses sharing this store stand for instances sharing a database: they take turns here.</summary>
+    public async Task<IAsyncDisposable> LockAsync(AccountKey account, TimeSpan hold, CancellationToken ct) =>
+        new Turn(await _locks.EnterAsync(account, ct));
+
+    sealed class Turn(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     public void Put(AccountKey account, AuthToken token) => _tokens[account] = token;
 
@@ -25,6 +39,8 @@ public sealed class MemoryTokenStore : IBitrix24TokenStore
 /// <summary>A token store whose writes take a while, as a busy database's do.</summary>
 public sealed class SlowWrites(IBitrix24TokenStore inner, TimeSpan delay) : IBitrix24TokenStore
 {
+    public Task<IAsyncDisposable> LockAsync(AccountKey account, TimeSpan hold, CancellationToken ct) => inner.LockAsync(account, hold, ct);
+
     public Task<AuthToken?> GetAsync(AccountKey account, CancellationToken ct) => inner.GetAsync(account, ct);
 
     public async Task<bool> TryReplaceAsync(AccountKey account, AuthToken previous, AuthToken next, CancellationToken ct)

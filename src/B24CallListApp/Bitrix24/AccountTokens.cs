@@ -57,6 +57,8 @@ public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient
         // The caller's token is deliberately not used: see the remarks on the class.
         using var timeout = new CancellationTokenSource(options.Value.RefreshTimeout);
         var ct = timeout.Token;
+        // One refresh per expiry across instances too: whoever holds the lease refreshes, the others then find its pair.
+        await using var turn = await store.LockAsync(account.Key, options.Value.RefreshTimeout * 2, ct);
         var current = await GetAsync(account.Key, ct);
         if (current.AccessToken != expired.AccessToken)
         {

@@ -28,6 +28,12 @@ public interface IBitrix24TokenStore
 
     /// <summary>Stores <paramref name="next"/> only if the stored pair is still <paramref name="previous"/>.</summary>
     Task<bool> TryReplaceAsync(AccountKey account, AuthToken previous, AuthToken next, CancellationToken ct);
+
+    /// <summary>
+    /// Waits until this caller alone may refresh the account, across every app instance sharing the
+    /// store, for at most <paramref name="hold"/>: so an expiry costs one refresh at the OAuth server.
+    /// </summary>
+    Task<IAsyncDisposable> LockAsync(AccountKey account, TimeSpan hold, CancellationToken ct);
 }
 
 /// <summary>Where portal records live; the client reports a portal that moved to a new domain.</summary>

@@ -28,7 +28,7 @@ public sealed class AdminNeededException() : Exception("No administrator account
 /// user chose or else the current one. Saves to one list take turns. No page spells a
 /// <c>crm.calllist.*</c> method or picks a paging mode: they all come here.
 /// </summary>
-public sealed partial class CallListService(Bitrix24Client client, PortalStore store, PortalFailures failures, IOptions<CallListOptions> options, ILogger<CallListService> logger)
+public sealed partial class CallListService(Bitrix24Client client, PortalStore store, PortalFailures failures, Data.DbLeases leases, IOptions<CallListOptions> options, ILogger<CallListService> logger)
 {
     public const int PageSize = 50;
     public const int MaxSearchLength = 100;
@@ -221,7 +221,27 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
     async Task<SaveResult> SaveCoreAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
     {
+        // Saves to one list take turns within this instance, and across instances through a lease in the database.
         using var turn = await _saves.EnterAsync((session.Portal.MemberId, listId), ct);
+        IAsyncDisposable lease;
+        try
+        {
+            lease = await leases.AcquireAsync($"calllist:{session.Portal.MemberId}:{listId.ToString(CultureInfo.InvariantCulture)}", TimeSpan.FromMinutes(5), ct);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            logger.LogWarning(e, "Could not take the save lease of call list {ListId} in portal {MemberId}", listId, session.Portal.MemberId);
+            return new SaveResult(SaveOutcome.Failed, "NotSavedTryAgain", [], 503);
+        }
+
+        await using (lease)
+        {
+            return await SaveLeasedAsync(session, listId, plan, ct);
+        }
+    }
+
+    async Task<SaveResult> SaveLeasedAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
+    {
         CallListInfo list;
         List<Participant> current;
         List<CallStatus> statuses;

@@ -59,10 +59,35 @@ public sealed class AccountRecord
     public DateTimeOffset? FailedAt { get; set; }
 }
 
-public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options), IDataProtectionKeyContext
+/// <summary>
+/// A lease on a name (an account's refresh, a call list's save) that one app instance holds for a while,
+/// so that instances sharing one database take turns.
+/// </summary>
+public sealed class LeaseRecord
 {
+    public required string Key { get; set; }
+    public required string Owner { get; set; }
+
+    /// <summary>Unix milliseconds: plain numbers compare the same in every database.</summary>
+    public long ExpiresAtMs { get; set; }
+}
+
+/// <summary>The app's data. SQLite by default; <see cref="PostgresAppDb"/> for several instances, with migrations of its own.</summary>
+public class AppDb : DbContext, IDataProtectionKeyContext
+{
+    public AppDb(DbContextOptions<AppDb> options)
+        : base(options)
+    {
+    }
+
+    protected AppDb(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<PortalRecord> Portals => Set<PortalRecord>();
     public DbSet<AccountRecord> Accounts => Set<AccountRecord>();
+    public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -81,5 +106,14 @@ public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options),
             account.Property(a => a.RefreshTokenHash).HasMaxLength(64);
             account.Property(a => a.Failure).HasMaxLength(64);
         });
+        modelBuilder.Entity<LeaseRecord>(lease =>
+        {
+            lease.HasKey(l => l.Key);
+            lease.Property(l => l.Key).HasMaxLength(200);
+            lease.Property(l => l.Owner).HasMaxLength(64);
+        });
     }
 }
+
+/// <summary>The same data on PostgreSQL: its own type, so that it finds its own migrations.</summary>
+public sealed class PostgresAppDb(DbContextOptions<PostgresAppDb> options) : AppDb(options);

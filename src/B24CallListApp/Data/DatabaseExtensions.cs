@@ -38,14 +38,32 @@ public static class DatabaseExtensions
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
-        if (!string.Equals(database.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        var postgres = string.Equals(database.Provider, "Postgres", StringComparison.OrdinalIgnoreCase);
+        if (!postgres && !string.Equals(database.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions),
-                [$"Database:Provider '{database.Provider}' is not supported yet; use Sqlite."]);
+                [$"Database:Provider '{database.Provider}' is not one of Sqlite, Postgres."]);
         }
 
-        var connectionString = configuration.GetConnectionString("Default") ?? "Data Source=b24calllist.db";
-        services.AddDbContextFactory<AppDb>(options => options.UseSqlite(connectionString));
+        var connectionString = configuration.GetConnectionString("Default");
+        if (postgres && string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions),
+                ["ConnectionStrings:Default is required with Database:Provider=Postgres, for example Host=db;Database=b24calllist;Username=app;Password=..."]);
+        }
+
+        if (postgres)
+        {
+            // Its own context type, so that it finds the PostgreSQL migrations (migrations/Postgres).
+            services.AddDbContextFactory<PostgresAppDb>(options => options.UseNpgsql(connectionString));
+            services.AddSingleton<IDbContextFactory<AppDb>>(provider => new DerivedContextFactory<PostgresAppDb>(provider.GetRequiredService<IDbContextFactory<PostgresAppDb>>()));
+        }
+        else
+        {
+            services.AddDbContextFactory<AppDb>(options => options.UseSqlite(connectionString ?? "Data Source=b24calllist.db"));
+        }
+
+        services.AddSingleton<DbLeases>();
 
         // Tokens are encrypted with a key ring that outlives a restart; where it lives is the operator's choice.
         var keyRing = configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new();
@@ -54,6 +72,10 @@ public static class DatabaseExtensions
         if (!string.IsNullOrWhiteSpace(keyRing.KeysPath))
         {
             dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keyRing.KeysPath));
+        }
+        else if (postgres)
+        {
+            dataProtection.PersistKeysToDbContext<PostgresAppDb>();
         }
         else
         {
@@ -74,14 +96,35 @@ public static class DatabaseExtensions
         return services;
     }
 
-    /// <summary>Creates or upgrades the database, and turns on WAL so readers never wait for the writer.</summary>
+    /// <summary>
+    /// Creates or upgrades the database (instances starting together take turns: EF Core locks the
+    /// migration), and turns on WAL in SQLite so readers never wait for the writer. A database that
+    /// cannot be reached stops the start with a message naming the key.
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDb>>().CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        try
+        {
+            await db.Database.MigrateAsync();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException { InnerException: System.Data.Common.DbException } or System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:Default: the database cannot be reached or opened ({e.Message}). Check the connection string and that the server is running.", e);
+        }
+
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         }
+    }
+
+    /// <summary>Hands out a derived context (PostgresAppDb) wherever the app asks for an AppDb.</summary>
+    sealed class DerivedContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDb>
+        where TContext : AppDb
+    {
+        public AppDb CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<AppDb> CreateDbContextAsync(CancellationToken ct = default) => await inner.CreateDbContextAsync(ct);
     }
 }

@@ -9,8 +9,33 @@ namespace B24CallListApp.Portals;
 /// still holds the refresh token it was made from (compare-and-swap), so two app instances
 /// refreshing one account cannot both win.
 /// </summary>
-public sealed class DbTokenStore(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, TimeProvider time) : IBitrix24TokenStore
+public sealed class DbTokenStore(IDbContextFactory<AppDb> dbFactory, TokenProtector protector, DbLeases leases, TimeProvider time, ILogger<DbTokenStore> logger) : IBitrix24TokenStore
 {
+    /// <summary>
+    /// The lease that makes one refresh per expiry across instances. Only an optimisation: the
+    /// compare-and-swap keeps pairs right without it, so a database that cannot take the lease just now
+    /// does not stop the refresh.
+    /// </summary>
+    public async Task<IAsyncDisposable> LockAsync(AccountKey account, TimeSpan hold, CancellationToken ct)
+    {
+        try
+        {
+            return await leases.AcquireAsync("refresh:" + account, hold, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not take the refresh lease of account {Account}; refreshing without it", account);
+            return NoLease.Instance;
+        }
+    }
+
+    sealed class NoLease : IAsyncDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     public async Task<AuthToken?> GetAsync(AccountKey account, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
