@@ -26,7 +26,7 @@ public class AppFixture : EmulatorFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = CreateApp(settings: Settings());
+        Factory = CreateApp();
         AppUrl = AddressOf(Factory);
     }
 
@@ -41,7 +41,8 @@ public class AppFixture : EmulatorFixture
             ["Bitrix24:RateLimit:BurstLimit"] = "1000",
             ["Bitrix24:RateLimit:RequestsPerSecond"] = "1000",
         });
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        // The fixture's own settings (its database, say) for every instance it starts, then the test's.
+        foreach (var (key, value) in Settings().Concat(settings ?? new Dictionary<string, string?>()))
         {
             values[key] = value;
         }

@@ -55,7 +55,9 @@ public static class DatabaseExtensions
         if (postgres)
         {
             // Its own context type, so that it finds the PostgreSQL migrations (migrations/Postgres).
-            services.AddDbContextFactory<PostgresAppDb>(options => options.UseNpgsql(connectionString));
+            // A restarted or failed-over server leaves dead connections in the pool: commands are retried on new ones.
+            services.AddDbContextFactory<PostgresAppDb>(options => options.UseNpgsql(connectionString,
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<AppDb>>(provider => new DerivedContextFactory<PostgresAppDb>(provider.GetRequiredService<IDbContextFactory<PostgresAppDb>>()));
         }
         else

@@ -171,22 +171,26 @@ public sealed class PortalStore(IDbContextFactory<AppDb> dbFactory, TokenProtect
     public async Task UninstallAsync(string memberId, bool clean, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Accounts.Where(a => a.Portal.MemberId == memberId).ExecuteDeleteAsync(ct);
-        if (clean)
+        // The whole transaction is what a retrying database connection repeats.
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            await db.Portals.Where(p => p.MemberId == memberId).ExecuteDeleteAsync(ct);
-        }
-        else
-        {
-            var now = time.GetUtcNow();
-            await db.Portals.Where(p => p.MemberId == memberId).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.Status, PortalStatus.Uninstalled)
-                .SetProperty(p => p.ProtectedApplicationToken, (string?)null)
-                .SetProperty(p => p.UpdatedAt, now), ct);
-        }
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Accounts.Where(a => a.Portal.MemberId == memberId).ExecuteDeleteAsync(ct);
+            if (clean)
+            {
+                await db.Portals.Where(p => p.MemberId == memberId).ExecuteDeleteAsync(ct);
+            }
+            else
+            {
+                var now = time.GetUtcNow();
+                await db.Portals.Where(p => p.MemberId == memberId).ExecuteUpdateAsync(s => s
+                    .SetProperty(p => p.Status, PortalStatus.Uninstalled)
+                    .SetProperty(p => p.ProtectedApplicationToken, (string?)null)
+                    .SetProperty(p => p.UpdatedAt, now), ct);
+            }
 
-        await transaction.CommitAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
     }
 
     /// <summary>The stored application token compared in constant time; a portal without one matches nothing.</summary>

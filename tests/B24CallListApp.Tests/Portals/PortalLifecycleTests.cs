@@ -9,8 +9,14 @@ using TestSupport;
 
 namespace B24CallListApp.Tests.Portals;
 
+/// <summary>Tokens, refreshes and portal states over the app's real database store and the emulator, on SQLite.</summary>
+public sealed class PortalLifecycleOnSqliteTests(AppFixture app) : PortalLifecycleTests(app), IClassFixture<AppFixture>;
+
+/// <summary>The same, on PostgreSQL (a server of the test run's own).</summary>
+public sealed class PortalLifecycleOnPostgresTests(PostgresAppFixture app) : PortalLifecycleTests(app), IClassFixture<PostgresAppFixture>;
+
 /// <summary>Tokens, refreshes and portal states over the app's real database store and the emulator.</summary>
-public sealed class PortalLifecycleTests(AppFixture app) : IClassFixture<AppFixture>
+public abstract class PortalLifecycleTests(AppFixture app)
 {
     T Service<T>() where T : notnull => app.Factory.Services.GetRequiredService<T>();
 
