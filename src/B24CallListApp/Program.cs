@@ -1,6 +1,7 @@
 using B24CallListApp.Bitrix24;
 using B24CallListApp.CallLists;
 using B24CallListApp.Data;
+using B24CallListApp.Operations;
 using B24CallListApp.Pages;
 using B24CallListApp.Portals;
 
@@ -10,11 +11,10 @@ builder.Services.AddBitrix24(builder.Configuration);
 builder.Services.AddPortals(builder.Configuration);
 builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
-builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 app.UseAppPages();
-app.MapHealthChecks("/healthz");
+app.MapHealth();
 app.MapPortals();
 app.MapAppPages();
 

@@ -19,6 +19,7 @@ public static class Bitrix24Extensions
         services.AddSingleton<IValidateOptions<Bitrix24Options>, Bitrix24OptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PortalRateLimiter>();
+        services.AddPortalBuckets(configuration);
         services.AddSingleton<PortalAddressPolicy>();
         services.AddSingleton<AccountTokens>();
         services.AddSingleton<Bitrix24OAuthClient>();
@@ -67,6 +68,37 @@ public static class Bitrix24Extensions
             });
         client.AddHttpMessageHandler<PortalLimitHandler>();
         return services;
+    }
+
+    /// <summary>Each portal's bucket in this instance, or in Redis when <c>Redis:Configuration</c> is set.</summary>
+    static void AddPortalBuckets(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<LocalPortalBuckets>();
+        var redis = configuration.GetSection(RedisOptions.Section);
+        if (string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
+        {
+            services.AddSingleton<IPortalBuckets>(provider => provider.GetRequiredService<LocalPortalBuckets>());
+            return;
+        }
+
+        services.AddOptions<RedisOptions>().Bind(redis)
+            .Validate(o => TryParse(o.Configuration), "Redis:Configuration is not a StackExchange.Redis configuration string (host:port[,option=value...]).")
+            .ValidateOnStart();
+        services.AddSingleton<RedisPortalBuckets>();
+        services.AddSingleton<IPortalBuckets>(provider => provider.GetRequiredService<RedisPortalBuckets>());
+        services.AddHealthChecks().AddCheck<SharedRateLimitHealthCheck>("redis");
+    }
+
+    static bool TryParse(string? configuration)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(configuration!).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     static async ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)

@@ -59,7 +59,7 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
 
         if ((int)response.StatusCode == 503 && (await response.Content.ReadAsStringAsync(ct)).Contains("QUERY_LIMIT_EXCEEDED", StringComparison.Ordinal))
         {
-            limiter.OnLimitExceeded(portal);
+            await limiter.OnLimitExceededAsync(portal);
         }
         else if (response.IsSuccessStatusCode)
         {

@@ -57,6 +57,14 @@ public sealed class RateLimitOptions
 
     /// <summary>Longest pause after the portal answers QUERY_LIMIT_EXCEEDED several times in a row.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// One request below the portal's bucket: requests arrive a little bunched up by the network, and
+    /// without this headroom that jitter alone tips a full portal bucket into QUERY_LIMIT_EXCEEDED.
+    /// </summary>
+    internal int AppBurst => Math.Max(1, BurstLimit - 1);
+
+    internal TimeSpan Interval => TimeSpan.FromSeconds(1 / RequestsPerSecond);
 }
 
 /// <summary>Checks the configuration on start and says what is wrong in words an operator can act on.</summary>

@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Bitrix24;
 
 /// <summary>
-/// Keeps each portal under its own Bitrix24 limits: a token bucket per portal (so one busy portal
-/// never delays another), a pause that grows while the portal answers QUERY_LIMIT_EXCEEDED, and
-/// methods blocked by OPERATION_TIME_LIMIT until their operating_reset_at.
+/// Keeps each portal under its own Bitrix24 limits: its token bucket (<see cref="IPortalBuckets"/>),
+/// a pause that grows while the portal answers QUERY_LIMIT_EXCEEDED, and methods blocked by
+/// OPERATION_TIME_LIMIT until their operating_reset_at.
 /// </summary>
-public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimeProvider time, ILogger<PortalRateLimiter> logger) : IDisposable
+public sealed class PortalRateLimiter(IPortalBuckets buckets, IOptions<Bitrix24Options> options, TimeProvider time, ILogger<PortalRateLimiter> logger)
 {
     readonly ConcurrentDictionary<string, PortalThrottle> _portals = new(StringComparer.Ordinal);
 
@@ -27,27 +26,21 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
             await Task.Delay(pause, time, ct);
         }
 
-        using var lease = await throttle.Bucket.AcquireAsync(1, ct);
-        if (!lease.IsAcquired)
+        if (!await buckets.TakeAsync(portal, ct))
         {
             throw new Bitrix24RateLimitException(method, "Too many calls are waiting for this portal; try again shortly");
         }
     }
 
     /// <summary>The portal said QUERY_LIMIT_EXCEEDED: its bucket is fuller than ours thinks (other apps share it).</summary>
-    public void OnLimitExceeded(string portal)
+    public async ValueTask OnLimitExceededAsync(string portal)
     {
         var throttle = Throttle(portal);
         var strikes = Interlocked.Increment(ref throttle.Strikes);
-        var interval = TimeSpan.FromSeconds(1 / options.Value.RateLimit.RequestsPerSecond);
-        var backoff = TimeSpan.FromTicks(Math.Min(interval.Ticks * (1L << Math.Min(strikes, 16)), options.Value.RateLimit.MaxBackoff.Ticks));
+        var backoff = TimeSpan.FromTicks(Math.Min(options.Value.RateLimit.Interval.Ticks * (1L << Math.Min(strikes, 16)), options.Value.RateLimit.MaxBackoff.Ticks));
         throttle.PausedUntil = time.GetUtcNow() + backoff;
         // Spend what our bucket has saved up, so the next burst does not hit the portal again.
-        var available = (int)throttle.Bucket.GetStatistics()!.CurrentAvailablePermits;
-        if (available > 0)
-        {
-            throttle.Bucket.AttemptAcquire(available).Dispose();
-        }
+        await buckets.DrainAsync(portal);
 
         logger.LogWarning("Portal {Portal} answered QUERY_LIMIT_EXCEEDED ({Strikes} in a row); pausing its calls for {Backoff}", portal, strikes, backoff);
     }
@@ -86,30 +79,10 @@ public sealed class PortalRateLimiter(IOptions<Bitrix24Options> options, TimePro
         return resetAt;
     }
 
-    PortalThrottle Throttle(string portal) => _portals.GetOrAdd(portal, _ => new PortalThrottle(options.Value.RateLimit));
+    PortalThrottle Throttle(string portal) => _portals.GetOrAdd(portal, _ => new PortalThrottle());
 
-    public void Dispose()
+    sealed class PortalThrottle
     {
-        foreach (var throttle in _portals.Values)
-        {
-            throttle.Bucket.Dispose();
-        }
-    }
-
-    sealed class PortalThrottle(RateLimitOptions options)
-    {
-        // One request below the portal's bucket: requests arrive a little bunched up by the network,
-        // and without this headroom that jitter alone tips a full portal bucket into QUERY_LIMIT_EXCEEDED.
-        public readonly TokenBucketRateLimiter Bucket = new(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, options.BurstLimit - 1),
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1 / options.RequestsPerSecond),
-            QueueLimit = options.QueueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-
         public int Strikes;
         public DateTimeOffset PausedUntil;
         public readonly ConcurrentDictionary<string, DateTimeOffset> OperatingResetAt = new(StringComparer.OrdinalIgnoreCase);

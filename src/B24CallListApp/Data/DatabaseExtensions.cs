@@ -37,6 +37,7 @@ public static class DatabaseExtensions
 {
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
         var postgres = string.Equals(database.Provider, "Postgres", StringComparison.OrdinalIgnoreCase);
         if (!postgres && !string.Equals(database.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))

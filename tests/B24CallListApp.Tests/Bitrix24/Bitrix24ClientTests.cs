@@ -79,14 +79,28 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         Assert.Equal(200, (await Control.RefreshAsync(kept.RefreshToken)).Status);
     }
 
-    [Fact]
-    public async Task A_burst_of_four_buckets_stays_under_the_limit_and_does_not_slow_another_portal()
+    /// <summary>The client's limits, with each portal's bucket in this instance or in the test run's Redis.</summary>
+    static async Task<Dictionary<string, string?>> LimitsAsync(int burst, int perSecond, bool inRedis)
     {
-        await using var harness = new ClientHarness(Control, new()
+        var settings = new Dictionary<string, string?>
         {
-            ["Bitrix24:RateLimit:BurstLimit"] = "10",
-            ["Bitrix24:RateLimit:RequestsPerSecond"] = "20",
-        });
+            ["Bitrix24:RateLimit:BurstLimit"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Bitrix24:RateLimit:RequestsPerSecond"] = perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (inRedis)
+        {
+            settings["Redis:Configuration"] = (await RedisServer.GetAsync()).Configuration;
+        }
+
+        return settings;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_burst_of_four_buckets_stays_under_the_limit_and_does_not_slow_another_portal(bool inRedis)
+    {
+        await using var harness = new ClientHarness(Control, await LimitsAsync(10, 20, inRedis));
         var busy = await Control.CreatePortalAsync();
         var quiet = await Control.CreatePortalAsync();
         await Control.SetLimitsAsync(busy, drainPerSecond: 20, capacity: 10);
@@ -117,14 +131,12 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         Assert.True(quietArrivals.Max() < arrivals[^5], "the quiet portal waited for the busy one");
     }
 
-    [Fact]
-    public async Task After_query_limit_exceeded_the_retry_waits_at_least_one_drain_interval()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_query_limit_exceeded_the_retry_waits_at_least_one_drain_interval(bool inRedis)
     {
-        await using var harness = new ClientHarness(Control, new()
-        {
-            ["Bitrix24:RateLimit:BurstLimit"] = "50",
-            ["Bitrix24:RateLimit:RequestsPerSecond"] = "2",
-        });
+        await using var harness = new ClientHarness(Control, await LimitsAsync(50, 2, inRedis));
         var portal = await Control.CreatePortalAsync();
         await Control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         var account = harness.Account(portal, portal.Admin);
