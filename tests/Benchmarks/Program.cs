@@ -19,6 +19,18 @@ if (Runs("workspace"))
     Console.WriteLine();
 }
 
+if (Runs("pace"))
+{
+    await Benchmarks.LoadRun.PaceAsync(control);
+    Console.WriteLine();
+}
+
+if (Runs("load"))
+{
+    await Benchmarks.LoadRun.RunAsync(control, Benchmarks.LoadRun.Scenarios.Where(s => args.Length < 2 || args.Skip(1).Any(a => s.Name.Contains(a, StringComparison.OrdinalIgnoreCase))));
+    Console.WriteLine();
+}
+
 if (Runs("flood"))
 {
     await Benchmarks.ForgedOpens.RunAsync(control);

@@ -65,6 +65,9 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
 
     public Task FaultAsync(EmulatedPortal portal, object fault) => PostAsync($"/_emulator/portals/{portal.MemberId}/faults", fault);
 
+    /// <summary>Every access token issued so far expires; returns how many.</summary>
+    public async Task<int> ExpireAllAsync() => (int)(await PostAsync("/_emulator/tokens/expire-all", new { }))["expired"]!;
+
     public Task SetLimitsAsync(EmulatedPortal portal, double drainPerSecond, double capacity) =>
         PostAsync($"/_emulator/portals/{portal.MemberId}/limits", new { drainPerSecond, capacity });
 

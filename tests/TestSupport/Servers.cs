@@ -155,7 +155,7 @@ public sealed class RedisServer
     }
 }
 
-static class Processes
+public static class Processes
 {
     public static bool IsRoot => Environment.UserName == "root";
 

@@ -41,6 +41,9 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     public const int PageSize = 50;
     public const int MaxBatchCommands = 50;
 
+    /// <summary>Pages a read asks for beside its companions, before it knows how long the list is.</summary>
+    const int FirstBatchPages = 4;
+
     public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, object? parameters, CancellationToken ct = default) =>
         CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, Bitrix24Methods.IsRepeatable(method), ct);
 
@@ -302,18 +305,21 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     /// The same paged read, with other commands riding in its first batch (the list a page shows
     /// beside its items, say), so that a page costs as few requests as batch allows.
     /// </summary>
-    public async Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, CancellationToken ct = default)
+    public Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, CancellationToken ct = default)
+        => WithinReadTimeAsync(method, deadline => ReadPagesAsync(account, method, parameters, paging, companions, new PagedRows(method, options.Value.MaxRowsPerRead), deadline), ct);
+
+    /// <summary>A read stopped with <see cref="Bitrix24ReadLimitException"/> once it takes longer than <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
+    async Task<T> WithinReadTimeAsync<T>(string method, Func<CancellationToken, Task<T>> read, CancellationToken ct)
     {
-        var settings = options.Value;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(settings.MaxReadTime);
+        deadline.CancelAfter(options.Value.MaxReadTime);
         try
         {
-            return await ReadPagesAsync(account, method, parameters, paging, companions, new PagedRows(method, settings.MaxRowsPerRead), deadline.Token);
+            return await read(deadline.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new Bitrix24ReadLimitException(method, $"it took longer than {settings.MaxReadTime}");
+            throw new Bitrix24ReadLimitException(method, $"it took longer than {options.Value.MaxReadTime}");
         }
     }
 
@@ -336,9 +342,9 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         }
         else
         {
-            // The companions' batch is filled with pages: a request costs the same with 5 commands or 50,
-            // and pages past the end answer at once.
-            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : MaxBatchCommands - companions.Count;
+            // A few pages ride with the companions: most lists end within them, and a page past the end
+            // still costs the portal (and the app) work, so the batch is not filled up with them.
+            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : Math.Min(FirstBatchPages, MaxBatchCommands - companions.Count);
             var commands = companions.Concat(Enumerable.Range(0, pages).Select(i => new BatchCommand(method, WithStart(parameters, i * PageSize)))).ToList();
             var results = await BatchAsync(account, commands, ct: ct);
             companionResults = results.Take(companions.Count).ToList();
@@ -374,14 +380,20 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             return new PagedRead(rows.All, companionResults);
         }
 
-        var pagesPerBatch = firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands;
+        await ReadPagesFromAsync(account, method, parameters, paging, rows, next, firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands, ct);
+        return new PagedRead(rows.All, companionResults);
+    }
+
+    /// <summary>Pages from <paramref name="next"/> on, 50 to a batch (the first batch <paramref name="pagesPerBatch"/>), until the list ends.</summary>
+    async Task ReadPagesFromAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, PagedRows rows, int next, int pagesPerBatch, CancellationToken ct)
+    {
         while (true)
         {
             var starts = Enumerable.Range(0, pagesPerBatch).Select(i => next + (i * PageSize)).ToList();
             var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
             if (TakePages(results, paging, rows, PageSize))
             {
-                return new PagedRead(rows.All, companionResults);
+                return;
             }
 
             next += pagesPerBatch * PageSize;
@@ -390,19 +402,38 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     }
 
     /// <summary>
-    /// The rest of a <see cref="Bitrix24Paging.TotalAndNext"/> read whose first page the caller already
-    /// has (from a batch of its own, say): the first page's rows and every later page's.
+    /// The rest of a read whose first page (start 0) the caller already has, from a batch of its own
+    /// say: the first page's rows and every later page's.
     /// </summary>
-    public async Task<IReadOnlyList<JsonElement>> ReadRestAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult firstPage, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JsonElement>> ReadRestAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult firstPage,
+        Bitrix24Paging paging = Bitrix24Paging.TotalAndNext, CancellationToken ct = default)
     {
+        var rows = new PagedRows(method, options.Value.MaxRowsPerRead);
+        if (IsEmptyPage(firstPage, paging))
+        {
+            return rows.All;
+        }
+
         if (firstPage.Error is { } error)
         {
             throw error;
         }
 
-        var rows = new PagedRows(method, options.Value.MaxRowsPerRead);
-        rows.Add(Rows(firstPage.Result));
-        await ReadPagesAfterAsync(account, method, parameters, firstPage, rows, ct);
+        var page = Rows(firstPage.Result);
+        rows.Add(page);
+        if (paging == Bitrix24Paging.TotalAndNext)
+        {
+            await ReadPagesAfterAsync(account, method, parameters, firstPage, rows, ct);
+        }
+        else if (page.Count == PageSize)
+        {
+            await WithinReadTimeAsync(method, async deadline =>
+            {
+                await ReadPagesFromAsync(account, method, parameters, paging, rows, PageSize, MaxBatchCommands, deadline);
+                return true;
+            }, ct);
+        }
+
         return rows.All;
     }
 

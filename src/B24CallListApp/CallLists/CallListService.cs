@@ -62,8 +62,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
         var lists = Rows(answers[0].Result).Select(ParseList).OfType<CallListInfo>().ToList();
         var forms = ParseForms(answers[1]);
-        var creators = await UserNamesAsync(session.Account, lists.Select(l => l.CreatedById).Distinct().ToList(), ct);
-        var counts = await CountParticipantsAsync(session, lists.Select(l => l.Id).ToList(), ct);
+        var (creators, counts) = await CreatorsAndCountsAsync(session, lists.Select(l => l.CreatedById).Distinct().ToList(), lists.Select(l => l.Id).ToList(), ct);
         return new CallListsPage(
             lists.Select(l => new CallListSummary(l, creators.GetValueOrDefault(l.CreatedById) ?? "#" + l.CreatedById.ToString(CultureInfo.InvariantCulture),
                 l.WebFormId is { } f ? forms?.FirstOrDefault(x => x.Id == f)?.Name : null, counts.GetValueOrDefault(l.Id))).ToList(),
@@ -175,7 +174,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
                 var firstPages = await client.BatchAsync(session.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
                 for (var i = 0; i < queries.Count; i++)
                 {
-                    var rows = await client.ReadRestAsync(session.Account, kind.ListMethod(), queries[i], firstPages[i], ct);
+                    var rows = await client.ReadRestAsync(session.Account, kind.ListMethod(), queries[i], firstPages[i], ct: ct);
                     ids.AddRange(rows.Select(r => IntOf(r, "ID")).OfType<int>());
                 }
 
@@ -571,31 +570,46 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         return requireAdmin ? admins : [.. admins, session.Account];
     }
 
-    /// <summary>Participant counts, read with an administrator's account where one works; none where none does.</summary>
-    async Task<Dictionary<int, int>> CountParticipantsAsync(AppSession session, IReadOnlyList<int> listIds, CancellationToken ct)
+    /// <summary>
+    /// The lists' creators' names and participant counts, in one batch: counts are read with an
+    /// administrator's account where one works (none where none does), names with it too, since the
+    /// page shows them anyway. Only lists with a full first page are read further.
+    /// </summary>
+    async Task<(Dictionary<long, string> Creators, Dictionary<int, int> Counts)> CreatorsAndCountsAsync(AppSession session, IReadOnlyList<long> creatorIds, IReadOnlyList<int> listIds, CancellationToken ct)
     {
         var counts = new Dictionary<int, int>();
         var reader = (await ReadersAsync(session, requireAdmin: true, ct)).FirstOrDefault();
         if (reader is null || listIds.Count == 0)
         {
-            return counts;
+            return (await UserNamesAsync(session.Account, creatorIds, ct), counts);
         }
 
+        IReadOnlyList<BatchResult> answers;
         try
         {
-            // One page of each list in one batch; only lists with a full page are read further.
-            var firstPages = await client.BatchAsync(reader, listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })).ToList(), ct: ct);
+            answers = await client.BatchAsync(reader, [
+                new BatchCommand("user.get", UserFilter(creatorIds)),
+                .. listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })),
+            ], ct: ct);
+        }
+        catch (Bitrix24Exception e)
+        {
+            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+            return (await UserNamesAsync(session.Account, creatorIds, ct), counts);
+        }
+
+        var creators = answers[0].Error is { } namesError ? NoUserNames(reader, namesError) : UserNames(answers[0].Result);
+        try
+        {
             for (var i = 0; i < listIds.Count; i++)
             {
-                var rows = firstPages[i].Error is null ? Rows(firstPages[i].Result).Count : 0;
-                if (firstPages[i].Error is { } error && error.Code != "ACCESS_ERROR")
+                var firstPage = answers[i + 1];
+                if (firstPage.Error is { Code: not "ACCESS_ERROR" })
                 {
                     continue;
                 }
 
-                counts[listIds[i]] = rows < PageSize
-                    ? rows
-                    : (await client.ReadAllAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listIds[i] }, Bitrix24Paging.UntilAccessError, ct)).Count;
+                counts[listIds[i]] = (await client.ReadRestAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listIds[i] }, firstPage, Bitrix24Paging.UntilAccessError, ct)).Count;
             }
         }
         catch (Bitrix24Exception e)
@@ -603,7 +617,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
         }
 
-        return counts;
+        return (creators, counts);
     }
 
     async Task<Dictionary<long, string>> UserNamesAsync(Bitrix24Account account, IReadOnlyList<long> userIds, CancellationToken ct)
@@ -615,16 +629,26 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
         try
         {
-            var answer = await client.CallAsync(account, "user.get", new JsonObject { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } }, ct);
-            return Rows(answer.Result).Where(r => IntOf(r, "ID") is not null)
-                .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+            return UserNames((await client.CallAsync(account, "user.get", UserFilter(userIds), ct)).Result);
         }
         catch (Bitrix24ApiException e)
         {
-            // Without the user scope the creators show as ids.
-            logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", account.Key.MemberId, e.Code);
-            return [];
+            return NoUserNames(account, e);
         }
+    }
+
+    static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
+        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
+
+    static Dictionary<long, string> UserNames(JsonElement? result) =>
+        Rows(result).Where(r => IntOf(r, "ID") is not null)
+            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+
+    /// <summary>Without the user scope the creators show as ids.</summary>
+    Dictionary<long, string> NoUserNames(Bitrix24Account account, Bitrix24Exception error)
+    {
+        logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", account.Key.MemberId, error.Code);
+        return [];
     }
 
     /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>

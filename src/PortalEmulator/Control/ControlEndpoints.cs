@@ -18,6 +18,17 @@ public static class ControlEndpoints
         control.MapGet("/portals/{memberId}", GetPortal);
         control.MapPost("/portals/{memberId}/users/{userId}/tokens", IssueTokens);
         control.MapPost("/tokens/expire", ExpireToken);
+        // Every access token issued so far expires at once (load runs: each account's next call must refresh).
+        control.MapPost("/tokens/expire-all", (Emulator emulator) =>
+        {
+            var grants = emulator.IssuedGrants();
+            foreach (var grant in grants)
+            {
+                grant.ForcedExpired = true;
+            }
+
+            return Results.Json(new { expired = grants.Count });
+        });
         control.MapPost("/portals/{memberId}/faults", AddFault);
         control.MapDelete("/portals/{memberId}/faults", ClearFaults);
         control.MapGet("/portals/{memberId}/requests", PortalRequests);

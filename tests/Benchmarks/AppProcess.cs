@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using TestSupport;
+
+namespace Benchmarks;
+
+/// <summary>
+/// The app as an operating-system process of its own (built with the benchmark, same configuration),
+/// so that its CPU time and memory are measured apart from the emulator and the simulated users.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly StringWriter _output = new();
+
+    AppProcess(Process process, Uri url) => (_process, Url) = (process, url);
+
+    public Uri Url { get; }
+
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings)
+    {
+        // tests/Benchmarks/bin/<Configuration>/net10.0/ → src/B24CallListApp/bin/<Configuration>/net10.0/
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var folder = Path.Combine(AppInstances.RepositoryRoot, "src", "B24CallListApp", "bin", configuration, "net10.0");
+        var port = Processes.FreePort();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "B24CallListApp.dll")])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(start)!;
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => app.Log(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Log(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (process.HasExited)
+            {
+                break;
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri(app.Url, "healthz"))).IsSuccessStatusCode)
+                {
+                    return app;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        await app.DisposeAsync();
+        throw new InvalidOperationException("The app did not start:\n" + app.Output);
+    }
+
+    void Log(string? line)
+    {
+        lock (_output)
+        {
+            _output.WriteLine(line);
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>User plus system CPU time the process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses.
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+    }
+
+    /// <summary>The most resident memory the process has had (VmHWM).</summary>
+    public long PeakBytes => Status("VmHWM:");
+
+    public long ResidentBytes => Status("VmRSS:");
+
+    long Status(string field) =>
+        long.Parse(File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal))[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,412 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using TestSupport;
+
+namespace Benchmarks;
+
+/// <summary>
+/// The app under the load of many portals and their users, everything on loopback: portals installed
+/// through the emulator, users opening the app and browsing, searching, adding and removing
+/// participants and reassigning forms, with every portal held to Bitrix24's default limit (a bucket of
+/// 50, 2 requests a second). The app runs as a process of its own, measured apart.
+/// </summary>
+public static partial class LoadRun
+{
+    /// <summary>One load: how many portals, users in each, which database, how many instances, Redis or not.</summary>
+    public sealed record Scenario(string Name, int Portals, int Users, string Database, int Instances = 1, bool Redis = false);
+
+    /// <summary>Users active at once: real users do not all open the app in the same millisecond.</summary>
+    const int ActiveUsers = 100;
+
+    public static readonly Scenario[] Scenarios =
+    [
+        new("SQLite, 10 portals × 3 users", 10, 3, "Sqlite"),
+        new("SQLite, 100 portals × 3 users", 100, 3, "Sqlite"),
+        new("PostgreSQL, 100 portals × 3 users", 100, 3, "Postgres"),
+        new("PostgreSQL + Redis, 2 instances, 100 portals × 3 users", 100, 3, "Postgres", Instances: 2, Redis: true),
+        new("SQLite, 1,000 portals × 1 user", 1000, 1, "Sqlite"),
+    ];
+
+    public static async Task RunAsync(EmulatorControl control, IEnumerable<Scenario> scenarios)
+    {
+        await CalibrateAsync(control);
+
+        Console.WriteLine($"## Load ({Environment.ProcessorCount} cores, {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024)} GiB; app, emulator and users on one machine; every portal at 2 requests/s after a burst of 50)");
+        Console.WriteLine("Each user opens the app, then twice: the lists, a list, a search, adds 2 participants, the list, removes them, reassigns the form; between the two rounds every access token expires.");
+        Console.WriteLine();
+        Console.WriteLine("| scenario | user ops | ops/s | pages p50 / p95 / p99 | actions p50 / p95 / p99 | opens p99 | app CPU (of 2 cores) | app peak memory | memory after installs | portal requests per op (lower bound) | 503 received / shown | refreshes per expiry |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var scenario in scenarios)
+        {
+            Console.WriteLine(await RunAsync(control, scenario));
+        }
+    }
+
+    /// <summary>What each operation costs the portal, one user alone on a quiet portal: the mix the load runs is made of.</summary>
+    static async Task CalibrateAsync(EmulatorControl control)
+    {
+        await using var app = await AppProcess.StartAsync(Settings(control, Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db")));
+        var portals = await InstallAsync(control, 1, [app]);
+        Console.WriteLine("## What each operation costs the portal (one user on a quiet portal, a list of 24 contacts; a batch counts once)");
+        Console.WriteLine("| operation | portal requests, first round | after every token expired | lower bound |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        var user = new SimulatedUser(control, portals[0], 1, app.Url) { Counting = true };
+        await user.OpenAsync();
+        await user.RoundAsync();
+        var first = user.Records.ToList();
+        await control.ExpireAllAsync();
+        user.Records.Clear();
+        await user.RoundAsync();
+        var second = user.Records.ToList();
+
+        for (var i = 0; i < first.Count; i++)
+        {
+            var after = i == 0 ? "" : second[i - 1].PortalRequests.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Console.WriteLine($"| {first[i].Kind} | {first[i].PortalRequests} | {after} | {LowerBound(first[i].Kind, companies: false)} |");
+        }
+
+        Console.WriteLine();
+    }
+
+    static Dictionary<string, string?> Settings(EmulatorControl control, string database) => new()
+    {
+        ["Bitrix24:ClientId"] = "app.test",
+        ["Bitrix24:ClientSecret"] = "test-secret",
+        ["Bitrix24:OAuthServers:0"] = control.BaseAddress.ToString(),
+        ["Bitrix24:AllowPrivateNetworkPortals"] = "true",
+        // Every simulated user comes from 127.0.0.1: the per-address limit on portal POSTs would otherwise throttle them all as one.
+        ["PortalPosts:PerAddressBurst"] = "1000000",
+        ["PortalPosts:PerAddressPerSecond"] = "1000000",
+        ["ConnectionStrings:Default"] = $"Data Source={database}",
+    };
+
+    static async Task<string> RunAsync(EmulatorControl control, Scenario scenario)
+    {
+        var database = Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db");
+        var settings = Settings(control, database);
+        if (scenario.Database == "Postgres")
+        {
+            settings["Database:Provider"] = "Postgres";
+            settings["ConnectionStrings:Default"] = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        }
+
+        if (scenario.Redis)
+        {
+            settings["Redis:Configuration"] = (await RedisServer.GetAsync()).Configuration;
+        }
+
+        var instances = new List<AppProcess>();
+        try
+        {
+            for (var i = 0; i < scenario.Instances; i++)
+            {
+                instances.Add(await AppProcess.StartAsync(settings));
+            }
+
+            var portals = await InstallAsync(control, scenario.Portals, instances);
+            var afterInstalls = instances.Max(i => i.ResidentBytes);
+            var users = portals.SelectMany((p, index) => Enumerable.Range(1, scenario.Users)
+                .Select(u => new SimulatedUser(control, p, u, instances[((index * scenario.Users) + u) % instances.Count].Url))).ToList();
+            var requestsBefore = await PortalRequestsAsync(control, portals);
+            var oauthBefore = (await control.OAuthRequestsAsync()).Count;
+            var cpuBefore = instances.Sum(i => i.CpuTime.TotalSeconds);
+            var watch = Stopwatch.StartNew();
+
+            await EachAsync(users, u => u.OpenAsync());
+            await EachAsync(users, u => u.RoundAsync());
+            var running = watch.Elapsed;
+            await control.ExpireAllAsync();
+            watch.Restart();
+            await EachAsync(users, u => u.RoundAsync());
+            running += watch.Elapsed;
+
+            var cpu = instances.Sum(i => i.CpuTime.TotalSeconds) - cpuBefore;
+            var requests = await PortalRequestsAsync(control, portals);
+            var refreshes = (await control.OAuthRequestsAsync()).Skip(oauthBefore).Count(r => r.GrantType == "refresh_token");
+            var records = users.SelectMany(u => u.Records).ToList();
+            var pages = Percentiles(records.Where(r => r.Kind is "lists" or "list" or "search"));
+            var actions = Percentiles(records.Where(r => r.Kind is "add" or "remove" or "form"));
+            var opens = Percentiles(records.Where(r => r.Kind == "open"));
+            var operations = records.Count;
+            var lowerBound = records.Sum(r => LowerBound(r.Kind, r.Companies)) / (double)operations;
+            var shown = users.Sum(u => u.Refusals);
+            var received = requests.Rejected - requestsBefore.Rejected;
+            var perOp = (requests.Sent - requestsBefore.Sent) / (double)operations;
+            return $"| {scenario.Name} | {operations:N0} | {operations / running.TotalSeconds:F0} | {pages} | {actions} | {opens.Split(" / ")[2]} | {cpu / running.TotalSeconds:F2} | {Mb(instances.Max(i => i.PeakBytes))} | {Mb(afterInstalls)} | {perOp:F2} ({lowerBound:F2}) | {received} / {shown} | {refreshes / (double)users.Count:F2} |";
+        }
+        catch
+        {
+            foreach (var instance in instances)
+            {
+                Console.Error.WriteLine(instance.Output);
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var instance in instances)
+            {
+                await instance.DisposeAsync();
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { database, database + "-wal", database + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The app's own overhead: list pages at a steady 100 a second (open loop: a slow answer does not
+    /// slow the arrivals) from 30 users of 10 portals, with the portals answering at once and no limit.
+    /// </summary>
+    public static async Task PaceAsync(EmulatorControl control, int perSecond = 100, int seconds = 20)
+    {
+        var database = Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db");
+        var settings = Settings(control, database);
+        settings["Bitrix24:RateLimit:BurstLimit"] = "100000";
+        settings["Bitrix24:RateLimit:RequestsPerSecond"] = "100000";
+        await using var app = await AppProcess.StartAsync(settings);
+        var portals = await InstallAsync(control, 10, [app], limited: false);
+        var users = portals.SelectMany(p => Enumerable.Range(1, 3).Select(u => new SimulatedUser(control, p, u, app.Url))).ToList();
+        await EachAsync(users, u => u.OpenAsync());
+
+        async Task<List<double>> RunAsync(int loads)
+        {
+            var latencies = new ConcurrentQueue<double>();
+            var clock = Stopwatch.StartNew();
+            var running = new List<Task>(loads);
+            for (var i = 0; i < loads; i++)
+            {
+                var due = TimeSpan.FromSeconds(i / (double)perSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+
+                var user = users[i % users.Count];
+                running.Add(Task.Run(async () => latencies.Enqueue(await user.TimeListPageAsync())));
+
+            }
+
+            await Task.WhenAll(running);
+            return [.. latencies];
+        }
+
+        await RunAsync(perSecond * 5);
+        var cpuBefore = app.CpuTime;
+        var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        var measured = await RunAsync(perSecond * seconds);
+        var cpu = (app.CpuTime - cpuBefore).TotalSeconds / watch.Elapsed.TotalSeconds;
+        var own = (Process.GetCurrentProcess().TotalProcessorTime - ownBefore).TotalSeconds / watch.Elapsed.TotalSeconds;
+        var refusals = users.Sum(u => u.Refusals);
+        Console.WriteLine($"## The app's own overhead: list pages at {perSecond} a second for {seconds} s (after 5 s of warm-up), portals answering at once");
+        Console.WriteLine("| page loads | achieved per second | p50 | p95 | p99 | app CPU (of 2 cores) | emulator and users CPU | app peak memory | errors |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var sorted = measured.Order().ToList();
+        string At(double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)].ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " ms";
+        Console.WriteLine($"| {measured.Count:N0} | {measured.Count / watch.Elapsed.TotalSeconds:F0} | {At(0.5)} | {At(0.95)} | {At(0.99)} | {cpu:F2} | {own:F2} | {Mb(app.PeakBytes)} | {refusals} |");
+        Console.WriteLine("Each list page makes 3 requests to the emulator, which runs in the benchmark's process: its time is in these figures.");
+    }
+
+    /// <summary>Portals created in the emulator (at Bitrix24's default limit unless told otherwise) and the app installed in each, 16 at a time.</summary>
+    static async Task<List<EmulatedPortal>> InstallAsync(EmulatorControl control, int count, List<AppProcess> instances, bool limited = true)
+    {
+        var portals = new EmulatedPortal[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        {
+            var app = instances[i % instances.Count].Url;
+            var portal = await control.CreatePortalAsync(extra: new { handlerUrl = app.ToString(), installUrl = app + "install", eventHandlerUrl = app + "events" });
+            if (limited)
+            {
+                await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
+            }
+
+            var answer = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+            if ((int)answer["status"]! != 200)
+            {
+                throw new InvalidOperationException($"install answered {answer["status"]}: {answer["body"]}");
+            }
+
+            portals[i] = portal;
+        });
+        return [.. portals];
+    }
+
+    static async Task EachAsync(List<SimulatedUser> users, Func<SimulatedUser, Task> step) =>
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = ActiveUsers }, async (user, _) => await step(user));
+
+    /// <summary>HTTP requests the portals received (a batch counts once), and how many they refused with QUERY_LIMIT_EXCEEDED.</summary>
+    static async Task<(int Sent, int Rejected)> PortalRequestsAsync(EmulatorControl control, List<EmulatedPortal> portals)
+    {
+        var sent = 0;
+        var rejected = 0;
+        await Parallel.ForEachAsync(portals, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (portal, _) =>
+        {
+            var log = await control.RequestsAsync(portal);
+            Interlocked.Add(ref sent, log.Count(r => !r.InBatch));
+            Interlocked.Add(ref rejected, log.Count(r => r.Status == 503 && r.Error == "QUERY_LIMIT_EXCEEDED"));
+        });
+        return (sent, rejected);
+    }
+
+    /// <summary>
+    /// The fewest portal requests each operation can make, knowing only what earlier answers tell (a
+    /// batch of up to 50 commands is one request): an open proves its token (1), then shows the lists;
+    /// the lists page reads the lists and forms (1), then their creators and sizes (1); a list reads
+    /// itself, its statuses, forms and items (1), the page's contacts (1) and their companies (1);
+    /// a search reads the list's items beside the matches (1), then their companies (1); adding reads
+    /// the list beside the chosen entries (1), writes (1) and shows the matches' companies (1);
+    /// removing and changing the form read (1), write (1) and show the list's page (2). A list of
+    /// companies needs no company names: one less wherever they are read.
+    /// </summary>
+    static int LowerBound(string kind, bool companies) => kind switch
+    {
+        "open" => 3,
+        "lists" => 2,
+        "list" => companies ? 2 : 3,
+        "search" => companies ? 1 : 2,
+        "add" => companies ? 2 : 3,
+        "remove" or "form" => companies ? 3 : 4,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    static string Percentiles(IEnumerable<Record> records)
+    {
+        var sorted = records.Select(r => r.Milliseconds).Order().ToList();
+        return sorted.Count == 0 ? "–" : $"{At(0.50)} / {At(0.95)} / {At(0.99)} ms";
+
+        string At(double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)].ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    static string Mb(long bytes) => $"{bytes / 1024.0 / 1024:F0} MB";
+
+    /// <param name="Companies">The user works on a list of companies.</param>
+    public sealed record Record(string Kind, double Milliseconds, bool Companies, int PortalRequests = 0);
+
+    /// <summary>One portal user in a browser: the page session from the open, form tokens from each page.</summary>
+    sealed partial class SimulatedUser(EmulatorControl control, EmulatedPortal portal, int userId, Uri appUrl)
+    {
+        static readonly HttpClient Http = new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromMinutes(5) };
+
+        // User n works on the demo seed's list n: two lists of contacts, one of companies.
+        int ListId => userId;
+
+        bool Companies => ListId == 2;
+        readonly Random _random = new(portal.MemberId.GetHashCode(StringComparison.Ordinal) + userId);
+        string _session = "";
+
+        public ConcurrentQueue<Record> Records { get; } = [];
+
+        /// <summary>Set when the user is alone on its portal: each record then carries the portal requests it cost.</summary>
+        public bool Counting { get; init; }
+
+        /// <summary>Answers that were not the page the user asked for: errors, "the portal is busy", refusals.</summary>
+        public int Refusals;
+
+        public async Task OpenAsync()
+        {
+            var before = await CountAsync();
+            var watch = Stopwatch.StartNew();
+            var open = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang = "en", url = appUrl.ToString() });
+            var milliseconds = watch.Elapsed.TotalMilliseconds;
+            Records.Enqueue(new("open", milliseconds, Companies, await CountAsync() - before));
+            var html = (string)open["body"]!;
+            Check((int)open["status"]!, html);
+            _session = SessionPattern().Match(html).Groups[1].Value;
+        }
+
+        public async Task RoundAsync()
+        {
+            await PostAsync("lists", "lists");
+            await PostAsync("list", $"lists/{ListId}");
+            var search = await PostAsync("search", $"lists/{ListId}/add", ("q", ""));
+            var free = SelectablePattern().Matches(search).Select(m => m.Groups[1].Value).OrderBy(_ => _random.Next()).Take(2).ToList();
+            var added = await PostAsync("add", $"lists/{ListId}/add?handler=addselected", [("__form", Token(search, $"add:{ListId}")), .. free.Select(id => ("selected", id))]);
+            var list = await PostAsync("list", $"lists/{ListId}");
+            var shown = FormShownPattern().Match(list).Groups[1].Value;
+            var removed = await PostAsync("remove", $"lists/{ListId}?handler=save",
+                [("__form", Token(list, $"list:{ListId}")), ("formShown", shown), ("form", shown), .. free.Select(id => ("remove", id))]);
+            shown = FormShownPattern().Match(removed).Groups[1].Value;
+            await PostAsync("form", $"lists/{ListId}?handler=save",
+                ("__form", Token(removed, $"list:{ListId}")), ("formShown", shown), ("form", shown == "1" ? "3" : "1"));
+            _ = added;
+        }
+
+        /// <summary>One load of the user's list page; its time in milliseconds.</summary>
+        public async Task<double> TimeListPageAsync()
+        {
+            var watch = Stopwatch.StartNew();
+            await PostAsync("list", $"lists/{ListId}");
+            return watch.Elapsed.TotalMilliseconds;
+        }
+
+        async Task<string> PostAsync(string kind, string path, params (string Name, string Value)[] fields)
+        {
+            var body = new List<KeyValuePair<string, string>> { new("__session", _session) };
+            body.AddRange(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+            var before = await CountAsync();
+            var watch = Stopwatch.StartNew();
+            using var response = await Http.PostAsync(new Uri(appUrl, path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=en"), new FormUrlEncodedContent(body));
+            var html = await response.Content.ReadAsStringAsync();
+            var milliseconds = watch.Elapsed.TotalMilliseconds;
+            Records.Enqueue(new(kind, milliseconds, Companies, await CountAsync() - before));
+            Check((int)response.StatusCode, html);
+            _session = SessionPattern().Match(html) is { Success: true } renewed ? renewed.Groups[1].Value : _session;
+            return html;
+        }
+
+        async Task<int> CountAsync()
+        {
+            if (!Counting)
+            {
+                return 0;
+            }
+
+            var log = await control.RequestsAsync(portal);
+            if (Environment.GetEnvironmentVariable("LOAD_TRACE") == "1")
+            {
+                Console.Error.WriteLine("-- " + string.Join(", ", log.Skip(_traced).GroupBy(r => (r.Method, r.InBatch, r.Status)).Select(g => $"{g.Key.Method}{(g.Key.InBatch ? "[b]" : "")}:{g.Key.Status}×{g.Count()}")));
+                _traced = log.Count;
+            }
+
+            return log.Count(r => !r.InBatch);
+        }
+
+        int _traced;
+
+        void Check(int status, string html)
+        {
+            if (status != 200 || html.Contains("data-outcome-alert>", StringComparison.Ordinal) && AlertPattern().Match(html).Groups[1].Value.Trim().Length > 0)
+            {
+                if (Interlocked.Increment(ref Refusals) <= 3)
+                {
+                    Console.Error.WriteLine($"{portal.MemberId} user {userId}: {status} {MessagePattern().Match(html).Value} {AlertPattern().Match(html).Groups[1].Value.Trim()}");
+                }
+            }
+        }
+
+        static string Token(string html, string purpose) =>
+            WebUtility.HtmlDecode(Regex.Match(html, "name=\"__form\" value=\"([^\"]+)\" data-purpose=\"" + Regex.Escape(purpose) + "\"").Groups[1].Value);
+
+        [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
+        private static partial Regex SessionPattern();
+
+        [GeneratedRegex("name=\"selected\" value=\"(\\d+)\"(?![^>]*disabled)")]
+        private static partial Regex SelectablePattern();
+
+        [GeneratedRegex("name=\"formShown\" value=\"([^\"]*)\"")]
+        private static partial Regex FormShownPattern();
+
+        [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
+        private static partial Regex AlertPattern();
+
+        [GeneratedRegex("data-message=\"[^\"]+\"")]
+        private static partial Regex MessagePattern();
+    }
+}
