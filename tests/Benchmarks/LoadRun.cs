@@ -29,6 +29,29 @@ public static partial class LoadRun
         new("SQLite, 1,000 portals × 1 user", 1000, 1, "Sqlite"),
     ];
 
+    /// <summary>The figures recorded in the README (2-core development machine): ops/s, pages p99 in ms, app peak memory in MB.</summary>
+    static readonly Dictionary<string, (double OpsPerSecond, double PagesP99, double PeakMb)> Recorded = new()
+    {
+        ["SQLite, 10 portals × 3 users"] = (7, 6011, 263),
+        ["SQLite, 100 portals × 3 users"] = (48, 4497, 306),
+        ["PostgreSQL, 100 portals × 3 users"] = (47, 4502, 316),
+        ["PostgreSQL + Redis, 2 instances, 100 portals × 3 users"] = (47, 4500, 342),
+        ["SQLite, 1,000 portals × 1 user"] = (190, 1596, 348),
+    };
+
+    /// <summary>The paced run as recorded: p99 in ms and app CPU in cores.</summary>
+    static readonly (double P99, double Cpu) RecordedPace = (55.3, 1.20);
+
+    /// <summary>Says so when a figure is more than 20% worse than the README's.</summary>
+    static void Compare(string what, string figure, double measured, double recorded, bool higherIsBetter)
+    {
+        var worse = higherIsBetter ? measured < recorded * 0.8 : measured > recorded * 1.2;
+        if (worse)
+        {
+            Console.WriteLine($"WORSE THAN RECORDED: {what}: {figure} {measured:F1} against {recorded:F1} in the README (more than 20%)");
+        }
+    }
+
     public static async Task RunAsync(EmulatorControl control, IEnumerable<Scenario> scenarios)
     {
         await CalibrateAsync(control);
@@ -38,10 +61,24 @@ public static partial class LoadRun
         Console.WriteLine();
         Console.WriteLine("| scenario | user ops | ops/s | pages p50 / p95 / p99 | actions p50 / p95 / p99 | opens p99 | app CPU (of 2 cores) | app peak memory | memory after installs | portal requests per op (lower bound) | 503 received / shown | refreshes per expiry |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var regressions = new List<Action>();
         foreach (var scenario in scenarios)
         {
-            Console.WriteLine(await RunAsync(control, scenario));
+            var (row, opsPerSecond, pagesP99, peakMb) = await RunAsync(control, scenario);
+            Console.WriteLine(row);
+            if (Recorded.TryGetValue(scenario.Name, out var recorded))
+            {
+                regressions.Add(() =>
+                {
+                    Compare(scenario.Name, "ops/s", opsPerSecond, recorded.OpsPerSecond, higherIsBetter: true);
+                    Compare(scenario.Name, "pages p99 ms", pagesP99, recorded.PagesP99, higherIsBetter: false);
+                    Compare(scenario.Name, "app peak MB", peakMb, recorded.PeakMb, higherIsBetter: false);
+                });
+            }
         }
+
+        // After the table, so that it stays one table.
+        regressions.ForEach(r => r());
     }
 
     /// <summary>What each operation costs the portal, one user alone on a quiet portal: the mix the load runs is made of.</summary>
@@ -82,7 +119,7 @@ public static partial class LoadRun
         ["ConnectionStrings:Default"] = $"Data Source={database}",
     };
 
-    static async Task<string> RunAsync(EmulatorControl control, Scenario scenario)
+    static async Task<(string Row, double OpsPerSecond, double PagesP99, double PeakMb)> RunAsync(EmulatorControl control, Scenario scenario)
     {
         var database = Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db");
         var settings = Settings(control, database);
@@ -126,7 +163,8 @@ public static partial class LoadRun
             var requests = await PortalRequestsAsync(control, portals);
             var refreshes = (await control.OAuthRequestsAsync()).Skip(oauthBefore).Count(r => r.GrantType == "refresh_token");
             var records = users.SelectMany(u => u.Records).ToList();
-            var pages = Percentiles(records.Where(r => r.Kind is "lists" or "list" or "search"));
+            var pageRecords = records.Where(r => r.Kind is "lists" or "list" or "search").ToList();
+            var pages = Percentiles(pageRecords);
             var actions = Percentiles(records.Where(r => r.Kind is "add" or "remove" or "form"));
             var opens = Percentiles(records.Where(r => r.Kind == "open"));
             var operations = records.Count;
@@ -134,7 +172,9 @@ public static partial class LoadRun
             var shown = users.Sum(u => u.Refusals);
             var received = requests.Rejected - requestsBefore.Rejected;
             var perOp = (requests.Sent - requestsBefore.Sent) / (double)operations;
-            return $"| {scenario.Name} | {operations:N0} | {operations / running.TotalSeconds:F0} | {pages} | {actions} | {opens.Split(" / ")[2]} | {cpu / running.TotalSeconds:F2} | {Mb(instances.Max(i => i.PeakBytes))} | {Mb(afterInstalls)} | {perOp:F2} ({lowerBound:F2}) | {received} / {shown} | {refreshes / (double)users.Count:F2} |";
+            var peak = instances.Max(i => i.PeakBytes);
+            var row = $"| {scenario.Name} | {operations:N0} | {operations / running.TotalSeconds:F0} | {pages} | {actions} | {opens.Split(" / ")[2]} | {cpu / running.TotalSeconds:F2} | {Mb(peak)} | {Mb(afterInstalls)} | {perOp:F2} ({lowerBound:F2}) | {received} / {shown} | {refreshes / (double)users.Count:F2} |";
+            return (row, operations / running.TotalSeconds, Quantile(pageRecords.Select(r => r.Milliseconds).Order().ToList(), 0.99), peak / 1024.0 / 1024);
         }
         catch
         {
@@ -209,9 +249,11 @@ public static partial class LoadRun
         Console.WriteLine("| page loads | achieved per second | p50 | p95 | p99 | app CPU (of 2 cores) | emulator and users CPU | app peak memory | errors |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var sorted = measured.Order().ToList();
-        string At(double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)].ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " ms";
+        string At(double q) => Quantile(sorted, q).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " ms";
         Console.WriteLine($"| {measured.Count:N0} | {measured.Count / watch.Elapsed.TotalSeconds:F0} | {At(0.5)} | {At(0.95)} | {At(0.99)} | {cpu:F2} | {own:F2} | {Mb(app.PeakBytes)} | {refusals} |");
         Console.WriteLine("Each list page makes 3 requests to the emulator, which runs in the benchmark's process: its time is in these figures.");
+        Compare("paced list pages", "p99 ms", Quantile(sorted, 0.99), RecordedPace.P99, higherIsBetter: false);
+        Compare("paced list pages", "app CPU cores", cpu, RecordedPace.Cpu, higherIsBetter: false);
     }
 
     /// <summary>Portals created in the emulator (at Bitrix24's default limit unless told otherwise) and the app installed in each, 16 at a time.</summary>
@@ -281,8 +323,10 @@ public static partial class LoadRun
         var sorted = records.Select(r => r.Milliseconds).Order().ToList();
         return sorted.Count == 0 ? "–" : $"{At(0.50)} / {At(0.95)} / {At(0.99)} ms";
 
-        string At(double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)].ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+        string At(double q) => Quantile(sorted, q).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    static double Quantile(List<double> sorted, double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 
     static string Mb(long bytes) => $"{bytes / 1024.0 / 1024:F0} MB";
 

@@ -11,7 +11,10 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 await using var emulatorApp = await EmulatorApp.StartAsync(o => { o.DrainPerSecond = 1000; o.BucketCapacity = 1000; });
 using var control = new EmulatorControl(new Uri(emulatorApp.Urls.First()));
 // Sections by name (`dotnet run -c Release -- flood`); all of them without arguments.
+string[] sections = ["workspace", "pace", "load", "flood", "client"];
 bool Runs(string section) => args.Length == 0 || args.Contains(section);
+// Other words pick load scenarios by name (`-- load "100 portals"`).
+var scenarioWords = args.Except(sections).ToList();
 
 if (Runs("workspace"))
 {
@@ -27,7 +30,7 @@ if (Runs("pace"))
 
 if (Runs("load"))
 {
-    await Benchmarks.LoadRun.RunAsync(control, Benchmarks.LoadRun.Scenarios.Where(s => args.Length < 2 || args.Skip(1).Any(a => s.Name.Contains(a, StringComparison.OrdinalIgnoreCase))));
+    await Benchmarks.LoadRun.RunAsync(control, Benchmarks.LoadRun.Scenarios.Where(s => scenarioWords.Count == 0 || scenarioWords.Any(w => s.Name.Contains(w, StringComparison.OrdinalIgnoreCase))));
     Console.WriteLine();
 }
 

@@ -50,7 +50,7 @@ public sealed class Bitrix24Options
 /// <summary>Per-portal token bucket, matched to Bitrix24's leaky bucket (burst 50, 2 requests a second).</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>The portal's bucket size; the app bursts one request less, to leave room for network jitter.</summary>
+    /// <summary>The portal's bucket size; the app bursts a tenth less, to leave room for network jitter.</summary>
     public int BurstLimit { get; set; } = 50;
     public double RequestsPerSecond { get; set; } = 2;
     public int QueueLimit { get; set; } = 10_000;
@@ -59,10 +59,12 @@ public sealed class RateLimitOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
-    /// One request below the portal's bucket: requests arrive a little bunched up by the network, and
-    /// without this headroom that jitter alone tips a full portal bucket into QUERY_LIMIT_EXCEEDED.
+    /// A tenth (at least one request) below the portal's bucket: requests leave on schedule but arrive
+    /// bunched up by the network and by a busy instance, and once the burst is spent the portal's bucket
+    /// stays as full as the burst left it, so without this headroom that jitter alone tips it into
+    /// QUERY_LIMIT_EXCEEDED (one request of headroom still let 5 in 17,000 through under load).
     /// </summary>
-    internal int AppBurst => Math.Max(1, BurstLimit - 1);
+    internal int AppBurst => Math.Max(1, BurstLimit - Math.Max(1, BurstLimit / 10));
 
     internal TimeSpan Interval => TimeSpan.FromSeconds(1 / RequestsPerSecond);
 }

@@ -11,9 +11,10 @@ public sealed class PortalHosts(IServiceProvider services) : IAsyncDisposable
 
     public async Task<string> StartAsync(Portal portal, string bindAddress, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel =>
+        // An empty builder: no configuration files, so no file watcher per portal (the system's inotify
+        // instances run out after a hundred or so, and load runs create a thousand portals).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Parse(bindAddress), 0);
             kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
