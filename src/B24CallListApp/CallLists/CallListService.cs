@@ -162,7 +162,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
                     ? list.EnumerateArray().Select(e => int.TryParse(e.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList()
                     : [];
                 // findbycomm ignores rights: keep what the user may read.
-                var readable = await CardsAsync(session.Account, kind, found, ct);
+                var readable = await CardsAsync(session.Account, kind, found, ct, companyTitles: false);
                 return found.Where(readable.ContainsKey).ToList();
             case SearchMode.Name:
                 // First and last names are two queries (no OR in crm.contact.list): their first pages share a batch.
@@ -271,7 +271,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var unreadable = new Dictionary<int, EntityCard>();
         if (toAdd.Count > 0 && !fromSearch)
         {
-            var existing = await CardsAsync(reader, list.Kind, toAdd, ct);
+            var existing = await CardsAsync(reader, list.Kind, toAdd, ct, companyTitles: false);
             var strangers = toAdd.Count(id => !existing.ContainsKey(id));
             if (strangers > 0)
             {
@@ -280,7 +280,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
             if (!session.Admin)
             {
-                var readable = await CardsAsync(session.Account, list.Kind, toAdd, ct);
+                var readable = await CardsAsync(session.Account, list.Kind, toAdd, ct, companyTitles: false);
                 unreadable = existing.Where(e => !readable.ContainsKey(e.Key)).ToDictionary();
             }
         }
@@ -288,7 +288,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         // A user removes only what they can see: anything else would drop a participant hidden from them.
         if (toRemove.Count > 0 && !session.Admin)
         {
-            var visible = await CardsAsync(session.Account, list.Kind, toRemove, ct);
+            var visible = await CardsAsync(session.Account, list.Kind, toRemove, ct, companyTitles: false);
             if (toRemove.Any(id => !visible.ContainsKey(id)))
             {
                 return SaveResult.Refused("CannotRemoveHidden");
@@ -652,7 +652,8 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
     }
 
     /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>
-    async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct)
+    /// <param name="companyTitles">False where only existence, visibility or names matter: it saves the request for the titles.</param>
+    async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct, bool companyTitles = true)
     {
         if (ids.Count == 0)
         {
@@ -675,13 +676,13 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             rows.AddRange(Rows(result.Result));
         }
 
-        return (await ToCardsAsync(account, kind, rows, ct)).ToDictionary(c => c.Id);
+        return (await ToCardsAsync(account, kind, rows, ct, companyTitles)).ToDictionary(c => c.Id);
     }
 
-    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<JsonElement> rows, CancellationToken ct)
+    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<JsonElement> rows, CancellationToken ct, bool companyTitles = true)
     {
         var companies = new Dictionary<int, string>();
-        if (kind == EntityKind.Contact)
+        if (kind == EntityKind.Contact && companyTitles)
         {
             var companyIds = rows.Select(r => IntOf(r, "COMPANY_ID")).OfType<int>().Where(id => id > 0).Distinct().ToList();
             if (companyIds.Count > 0)
