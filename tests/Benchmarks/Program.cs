@@ -107,21 +107,35 @@ Console.WriteLine();
 Console.WriteLine("## Throughput against a portal's limit (bucket 10, 20 requests/s drain), counted by the portal");
 Console.WriteLine("| client limiter | calls | wall time | accepted by the portal per second (after its burst) | of the portal's limit | 503 QUERY_LIMIT_EXCEEDED answers |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-foreach (var (name, burst, rate) in new[] { ("matched to the portal (10, 20/s)", "10", "20"), ("above the portal (100, 40/s)", "100", "40") })
+var redis = (await RedisServer.GetAsync()).Configuration;
+foreach (var (name, burst, rate, instances, shared) in new[]
+{
+    ("matched to the portal (10, 20/s)", "10", "20", 1, false),
+    ("above the portal (100, 40/s)", "100", "40", 1, false),
+    ("matched, 3 instances each on its own", "10", "20", 3, false),
+    ("matched, 3 instances sharing the bucket in Redis", "10", "20", 3, true),
+})
 {
     const int calls = 200;
     var portal = await control.CreatePortalAsync();
     await control.SetLimitsAsync(portal, drainPerSecond: 20, capacity: 10);
-    await using var harness = new ClientHarness(control, new()
+    var store = new MemoryTokenStore();
+    var harnesses = Enumerable.Range(0, instances).Select(_ => new ClientHarness(control, new()
     {
         ["Bitrix24:RateLimit:BurstLimit"] = burst,
         ["Bitrix24:RateLimit:RequestsPerSecond"] = rate,
         ["Bitrix24:MaxRetries"] = "10",
-    });
-    var account = harness.Account(portal, portal.Admin);
+        ["Redis:Configuration"] = shared ? redis : null,
+    }, store)).ToList();
+    var account = harnesses[0].Account(portal, portal.Admin);
     var watch = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, calls).Select(_ => harness.Client.CallAsync(account, "profile", null)));
+    await Task.WhenAll(Enumerable.Range(0, calls).Select(i => harnesses[i % instances].Client.CallAsync(account, "profile", null)));
     var seconds = watch.Elapsed.TotalSeconds;
+    foreach (var harness in harnesses)
+    {
+        await harness.DisposeAsync();
+    }
+
     var log = await control.RequestsAsync(portal);
     var accepted = log.Where(r => r.Status == 200).Select(r => r.At).Order().ToList();
     var rejected = log.Count(r => r.Status == 503);
