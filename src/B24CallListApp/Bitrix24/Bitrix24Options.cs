@@ -50,7 +50,7 @@ public sealed class Bitrix24Options
 /// <summary>Per-portal token bucket, matched to Bitrix24's leaky bucket (burst 50, 2 requests a second).</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>The portal's bucket size; the app bursts a tenth less, to leave room for network jitter.</summary>
+    /// <summary>The portal's bucket size; the app bursts a little less (<see cref="AppBurst"/>), to leave room for jitter.</summary>
     public int BurstLimit { get; set; } = 50;
     public double RequestsPerSecond { get; set; } = 2;
     public int QueueLimit { get; set; } = 10_000;
@@ -58,13 +58,18 @@ public sealed class RateLimitOptions
     /// <summary>Longest pause after the portal answers QUERY_LIMIT_EXCEEDED several times in a row.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>How far behind their schedule requests may reach the portal (new connections, a busy instance).</summary>
+    public TimeSpan ArrivalJitter { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
-    /// A tenth (at least one request) below the portal's bucket: requests leave on schedule but arrive
-    /// bunched up by the network and by a busy instance, and once the burst is spent the portal's bucket
-    /// stays as full as the burst left it, so without this headroom that jitter alone tips it into
-    /// QUERY_LIMIT_EXCEEDED (one request of headroom still let 5 in 17,000 through under load).
+    /// The portal's bucket less the headroom that jitter needs: requests leave on schedule but arrive bunched
+    /// up, and what left over a late stretch arrives at once, without the drain the portal would have seen
+    /// between them; once the burst is spent the portal's bucket stays as full as the burst left it, so that
+    /// bunching alone tips it into QUERY_LIMIT_EXCEEDED. So the app keeps back a tenth of the bucket and at
+    /// least what the portal drains in <see cref="ArrivalJitter"/> (one request of headroom still let 5 in
+    /// 17,000 through under load; at 20 requests a second, first connections bunched 11 into 20 ms).
     /// </summary>
-    internal int AppBurst => Math.Max(1, BurstLimit - Math.Max(1, BurstLimit / 10));
+    internal int AppBurst => Math.Max(1, BurstLimit - Math.Max(Math.Max(1, BurstLimit / 10), (int)Math.Ceiling(RequestsPerSecond * ArrivalJitter.TotalSeconds)));
 
     internal TimeSpan Interval => TimeSpan.FromSeconds(1 / RequestsPerSecond);
 }
@@ -100,9 +105,9 @@ public sealed class Bitrix24OptionsValidator(IHostEnvironment environment) : IVa
             }
         }
 
-        if (options.RateLimit.BurstLimit < 1 || options.RateLimit.RequestsPerSecond <= 0 || options.RateLimit.QueueLimit < 1)
+        if (options.RateLimit.BurstLimit < 1 || options.RateLimit.RequestsPerSecond <= 0 || options.RateLimit.QueueLimit < 1 || options.RateLimit.ArrivalJitter < TimeSpan.Zero)
         {
-            failures.Add("Bitrix24:RateLimit needs BurstLimit >= 1, RequestsPerSecond > 0 and QueueLimit >= 1.");
+            failures.Add("Bitrix24:RateLimit needs BurstLimit >= 1, RequestsPerSecond > 0, QueueLimit >= 1 and ArrivalJitter >= 0.");
         }
 
         if (options.RequestTimeout <= TimeSpan.Zero || options.VerifyTimeout <= TimeSpan.Zero || options.RefreshTimeout <= TimeSpan.Zero || options.MaxRetries < 0)
