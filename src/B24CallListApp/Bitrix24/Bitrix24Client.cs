@@ -144,8 +144,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
                     : new Bitrix24ApiException(method, "PORTAL_UNAVAILABLE", "The portal redirected to itself", (int)response.StatusCode);
             }
 
-            var text = await response.Content.ReadAsStringAsync(ct);
-            using var document = ParseObject(method, (int)response.StatusCode, text);
+            using var document = await ParseObjectAsync(method, response, ct);
             var root = document.RootElement;
             if (Bitrix24OAuthClient.String(root, "error") is { } code)
             {
@@ -161,7 +160,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
             if (!response.IsSuccessStatusCode || !root.TryGetProperty("result", out var result))
             {
-                throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(text));
+                throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
             }
 
             RecordOperating(account, method, root);
@@ -179,11 +178,14 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         }
     }
 
-    static JsonDocument ParseObject(string method, int status, string text)
+    /// <summary>The answer as a JSON object, parsed from its UTF-8 bytes where they lie (no copy as text).</summary>
+    static async Task<JsonDocument> ParseObjectAsync(string method, HttpResponseMessage response, CancellationToken ct)
     {
         try
         {
-            var document = JsonDocument.Parse(text);
+            var document = response.Content is PortalAnswerContent { Utf8: { } utf8 }
+                ? JsonDocument.Parse(utf8)
+                : JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 return document;
@@ -195,7 +197,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         {
         }
 
-        throw new Bitrix24UnexpectedResponseException(method, status, Bitrix24OAuthClient.Snippet(text));
+        throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
     }
 
     static int? Int(JsonElement element, string name) => (int?)Bitrix24OAuthClient.Number(element, name);

@@ -49,6 +49,7 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         HttpResponseMessage response;
         try
         {
+            using var onTheWire = PortalTime.Send();
             response = await base.SendAsync(request, attempt.Token);
             await BufferAsync(response, method, options.Value.MaxResponseBytes, attempt.Token);
         }
@@ -80,20 +81,28 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
             }
 
             await using var source = await response.Content.ReadAsStreamAsync(ct);
-            var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await source.ReadAsync(chunk, ct)) > 0)
+            // Sized to the announced length when there is one, so that a large answer is not copied while it grows.
+            var buffer = new MemoryStream((int)Math.Min(response.Content.Headers.ContentLength ?? 0, maxBytes));
+            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                if (buffer.Length + read > maxBytes)
+                int read;
+                while ((read = await source.ReadAsync(chunk, ct)) > 0)
                 {
-                    throw new Bitrix24ResponseTooLargeException(method, maxBytes);
-                }
+                    if (buffer.Length + read > maxBytes)
+                    {
+                        throw new Bitrix24ResponseTooLargeException(method, maxBytes);
+                    }
 
-                buffer.Write(chunk, 0, read);
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
             }
 
-            var content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length);
+            var content = new PortalAnswerContent(buffer.GetBuffer(), (int)buffer.Length);
             foreach (var header in response.Content.Headers)
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -114,4 +123,19 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
             throw;
         }
     }
+}
+
+/// <summary>A portal's answer read into memory by <see cref="PortalLimitHandler"/>; its bytes are parsed where they lie.</summary>
+sealed class PortalAnswerContent : ByteArrayContent
+{
+    readonly ReadOnlyMemory<byte> _body;
+
+    public PortalAnswerContent(byte[] buffer, int length)
+        : base(buffer, 0, length) => _body = new ReadOnlyMemory<byte>(buffer, 0, length);
+
+    /// <summary>The body as UTF-8 (Bitrix24 answers JSON in UTF-8), without a byte order mark; null when it declares another charset.</summary>
+    public ReadOnlyMemory<byte>? Utf8 =>
+        Headers.ContentType?.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : _body.Span.StartsWith("\uFEFF"u8) ? _body[3..] : _body;
 }

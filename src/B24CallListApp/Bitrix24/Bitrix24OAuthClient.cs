@@ -83,6 +83,7 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
         timeout.CancelAfter(timeLimit);
         try
         {
+            using var onTheWire = PortalTime.Send();
             response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
             body = await response.Content.ReadAsStringAsync(timeout.Token);
         }

@@ -57,13 +57,13 @@ public static class DatabaseExtensions
         {
             // Its own context type, so that it finds the PostgreSQL migrations (migrations/Postgres).
             // A restarted or failed-over server leaves dead connections in the pool: commands are retried on new ones.
-            services.AddDbContextFactory<PostgresAppDb>(options => options.UseNpgsql(connectionString,
+            services.AddPooledDbContextFactory<PostgresAppDb>(options => options.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddSingleton<IDbContextFactory<AppDb>>(provider => new DerivedContextFactory<PostgresAppDb>(provider.GetRequiredService<IDbContextFactory<PostgresAppDb>>()));
         }
         else
         {
-            services.AddDbContextFactory<AppDb>(options => options.UseSqlite(connectionString ?? "Data Source=b24calllist.db"));
+            services.AddPooledDbContextFactory<AppDb>(options => options.UseSqlite(connectionString ?? "Data Source=b24calllist.db"));
         }
 
         services.AddSingleton<DbLeases>();

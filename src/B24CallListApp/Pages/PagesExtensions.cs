@@ -1,4 +1,5 @@
 using System.Globalization;
+using B24CallListApp.Operations;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
@@ -27,6 +28,7 @@ public static class PagesExtensions
     public static WebApplication UseAppPages(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseServerTiming();
         app.UseExceptionHandler("/Error");
         app.UseStaticFiles();
         // The portal says the user's language in LANG (query string); anything but en and ru reads English.

@@ -507,6 +507,9 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
         await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "{\"result\":", status = 200 });
         await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
+        // A byte order mark before the JSON (some proxies add one) is not an error.
+        await Control.FaultAsync(portal, new { method = "profile", rawBody = "\uFEFF{\"result\":{\"ID\":\"7\"}}", status = 200 });
+        Assert.Equal("7", (await harness.Client.CallAsync(account, "profile", null)).Result.GetProperty("ID").GetString());
 
         await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 500 });
         var limited = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
