@@ -34,7 +34,11 @@ public class AppFixture : EmulatorFixture
     protected virtual Dictionary<string, string?> Settings() => [];
 
     /// <summary>An app instance on this fixture's database and emulator; a second one stands for a restart or another server.</summary>
-    public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public WebApplicationFactory<Program> CreateApp(string environment = "Testing", IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        AppInstances.Start(InstanceSettings(settings), environment, services, Logs);
+
+    /// <summary>The configuration of an instance on this fixture's database and emulator (for one started as a process, say).</summary>
+    public Dictionary<string, string?> InstanceSettings(IDictionary<string, string?>? settings = null)
     {
         var values = AppInstances.EmulatorSettings(Control.BaseAddress, DatabasePath, new Dictionary<string, string?>
         {
@@ -47,7 +51,7 @@ public class AppFixture : EmulatorFixture
             values[key] = value;
         }
 
-        return AppInstances.Start(values, environment, services, Logs);
+        return values;
     }
 
     public static Uri AddressOf(WebApplicationFactory<Program> factory) => AppInstances.AddressOf(factory);

@@ -32,11 +32,11 @@ public static partial class LoadRun
     /// <summary>The figures recorded in the README (2-core development machine): ops/s, pages p99 in ms, app peak memory in MB.</summary>
     static readonly Dictionary<string, (double OpsPerSecond, double PagesP99, double PeakMb)> Recorded = new()
     {
-        ["SQLite, 10 portals × 3 users"] = (7, 6011, 263),
-        ["SQLite, 100 portals × 3 users"] = (48, 4497, 306),
-        ["PostgreSQL, 100 portals × 3 users"] = (47, 4502, 316),
-        ["PostgreSQL + Redis, 2 instances, 100 portals × 3 users"] = (47, 4500, 342),
-        ["SQLite, 1,000 portals × 1 user"] = (190, 1596, 348),
+        ["SQLite, 10 portals × 3 users"] = (8, 5561, 257),
+        ["SQLite, 100 portals × 3 users"] = (52, 4280, 307),
+        ["PostgreSQL, 100 portals × 3 users"] = (52, 4417, 346),
+        ["PostgreSQL + Redis, 2 instances, 100 portals × 3 users"] = (51, 4485, 330),
+        ["SQLite, 1,000 portals × 1 user"] = (234, 637, 420),
     };
 
     /// <summary>The paced run as recorded, warm: the app's own p99 in ms and its CPU in cores.</summary>

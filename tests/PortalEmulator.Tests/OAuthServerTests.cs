@@ -40,6 +40,25 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
         Assert.Equal(200, fresh);
     }
 
+    [Theory]
+    [InlineData("hang", 200)]
+    [InlineData("commitThenHang", 400)]
+    public async Task A_refresh_abandoned_while_the_server_is_slow_is_spent_only_if_the_grant_was_made(string mode, int thenSameToken)
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.OAuthFaultAsync(new { path = "token", mode, delayMs = 30_000 });
+
+        using (var http = new HttpClient())
+        using (var abandon = new CancellationTokenSource(TimeSpan.FromMilliseconds(2000)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                http.PostAsync(new Uri(emulator.Control.BaseAddress, "oauth/token/"), new FormUrlEncodedContent(Refresh(portal.Admin.RefreshToken)), abandon.Token));
+        }
+
+        // "hang": the server had not got to the grant; "commitThenHang": it had, and the caller never heard of the new pair.
+        Assert.Equal(thenSameToken, (await emulator.Control.RefreshAsync(portal.Admin.RefreshToken)).Status);
+    }
+
     [Fact]
     public async Task Refresh_by_get_works_too()
     {

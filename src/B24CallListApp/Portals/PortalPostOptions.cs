@@ -16,7 +16,12 @@ public sealed class PortalPostOptions
     /// <summary>Verifications (calls to the OAuth server) running at once, for all callers.</summary>
     public int MaxConcurrentVerifications { get; set; } = 32;
 
-    public int VerificationQueueLimit { get; set; } = 64;
+    /// <summary>
+    /// Opens waiting for a verification slot (each for <c>Bitrix24:VerifyTimeout</c> at most). Generous: a
+    /// morning's opens arrive together (100 at once overran 32 + 64), a waiting open costs little, and
+    /// floods are held back per address before they get here.
+    /// </summary>
+    public int VerificationQueueLimit { get; set; } = 1000;
 
     /// <summary>Portal POSTs one client address may make in a burst, then per second.</summary>
     public int PerAddressBurst { get; set; } = 100;

@@ -310,6 +310,13 @@ public static class ControlEndpoints
         var count = OptionalNumber(body, "count") ?? 1;
         var delay = OptionalNumber(body, "delayMs") ?? 0;
         var error = OptionalString(body, "error");
+        // "hang" (the default): late before anything happens; "commitThenHang": the grant is made, then its answer is late.
+        var mode = (OptionalString(body, "mode") ?? "hang") switch
+        {
+            "hang" => FaultMode.Hang,
+            "commitThenHang" when error is null => FaultMode.CommitThenHang,
+            _ => throw new BadRequest("'mode' must be hang or commitThenHang (which takes no 'error')"),
+        };
         if (count < 1 || delay < 0 || (error is null && delay == 0))
         {
             throw new BadRequest("'count' must be at least 1, and a fault needs 'delayMs' above 0 or an 'error'");
@@ -319,7 +326,7 @@ public static class ControlEndpoints
         {
             Method = path,
             Remaining = (int)count,
-            Mode = FaultMode.Hang,
+            Mode = mode,
             Delay = TimeSpan.FromMilliseconds(delay),
             Error = error,
             Status = (int)(OptionalNumber(body, "status") ?? 400),

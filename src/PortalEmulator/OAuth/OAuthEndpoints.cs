@@ -36,11 +36,20 @@ public static class OAuthEndpoints
     }
 
     /// <summary>An injected fault of the OAuth server: a delay (a slow server), then an error or the normal answer.</summary>
-    static async Task<IResult?> FaultAsync(Emulator emulator, string name, string path, HttpRequest request)
+    /// <summary>
+    /// An injected fault of the OAuth server: a delay (a slow server), then an error or the normal answer.
+    /// A <see cref="FaultMode.CommitThenHang"/> fault is left to the caller, which makes the grant first.
+    /// </summary>
+    static async Task<(IResult? Answer, Fault? AfterGrant)> FaultAsync(Emulator emulator, string name, string path, HttpRequest request)
     {
         if (emulator.OAuthFaults.Take(name) is not { } fault)
         {
-            return null;
+            return (null, null);
+        }
+
+        if (fault.Mode == FaultMode.CommitThenHang)
+        {
+            return (null, fault);
         }
 
         if (fault.Delay > TimeSpan.Zero)
@@ -48,13 +57,14 @@ public static class OAuthEndpoints
             await Task.Delay(fault.Delay, request.HttpContext.RequestAborted);
         }
 
-        return fault.Error is null ? null : Error(emulator, path, null, null, fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error);
+        return (fault.Error is null ? null : Error(emulator, path, null, null, fault.Status, fault.Error, fault.ErrorDescription ?? fault.Error), null);
     }
 
     static async Task<IResult> Token(HttpRequest request, Emulator emulator)
     {
         const string path = "/oauth/token/";
-        if (await FaultAsync(emulator, "token", path, request) is { } faulted)
+        var (faulted, afterGrant) = await FaultAsync(emulator, "token", path, request);
+        if (faulted is not null)
         {
             return faulted;
         }
@@ -112,6 +122,12 @@ public static class OAuthEndpoints
 
         var fresh = emulator.IssueTokens(grant.Portal, grant.UserId);
         emulator.LogOAuth(new OAuthLogEntry(path, grantType, clientId, 200, null));
+        if (afterGrant is not null)
+        {
+            // The old refresh token is spent and the new pair issued, whether or not the caller is still there to read it.
+            await Task.Delay(afterGrant.Delay, request.HttpContext.RequestAborted);
+        }
+
         var oauthHost = new Uri(emulator.OAuthServer).Authority;
         return Results.Json(new JsonObject
         {
@@ -132,9 +148,16 @@ public static class OAuthEndpoints
     static async Task<IResult> AppInfo(HttpRequest request, Emulator emulator)
     {
         const string path = "/rest/app.info";
-        if (await FaultAsync(emulator, "app.info", path, request) is { } faulted)
+        // app.info grants nothing: a commitThenHang fault on it is only late.
+        var (faulted, late) = await FaultAsync(emulator, "app.info", path, request);
+        if (faulted is not null)
         {
             return faulted;
+        }
+
+        if (late is not null)
+        {
+            await Task.Delay(late.Delay, request.HttpContext.RequestAborted);
         }
 
         var fields = await ReadFieldsAsync(request);

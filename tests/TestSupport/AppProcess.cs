@@ -1,25 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
-using TestSupport;
 
-namespace Benchmarks;
+namespace TestSupport;
 
 /// <summary>
-/// The app as an operating-system process of its own (built with the benchmark, same configuration),
-/// so that its CPU time and memory are measured apart from the emulator and the simulated users.
+/// The app as an operating-system process of its own (the build beside the caller's, same configuration):
+/// its CPU time and memory are measured apart from the emulator and the simulated users, and it can be
+/// killed as a crashed server is.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly StringWriter _output = new();
+    int _disposed;
 
     AppProcess(Process process, Uri url) => (_process, Url) = (process, url);
 
     public Uri Url { get; }
 
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings, string environment = "Production")
     {
-        // tests/Benchmarks/bin/<Configuration>/net10.0/ → src/B24CallListApp/bin/<Configuration>/net10.0/
+        // tests/<project>/bin/<Configuration>/net10.0/ → src/B24CallListApp/bin/<Configuration>/net10.0/
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var folder = Path.Combine(AppInstances.RepositoryRoot, "src", "B24CallListApp", "bin", configuration, "net10.0");
         var port = Processes.FreePort();
@@ -29,7 +30,7 @@ public sealed class AppProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
@@ -109,8 +110,16 @@ public sealed class AppProcess : IAsyncDisposable
     long Status(string field) =>
         long.Parse(File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal))[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
 
+    /// <summary>Ends the process at once, as a crash or <c>kill -9</c> does: nothing is flushed, nothing finishes.</summary>
+    public ValueTask KillAsync() => DisposeAsync();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
