@@ -58,6 +58,21 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_fault_with_skip_lets_that_many_calls_through_first()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", skip = 2, count = 1, status = 500, error = "INTERNAL_SERVER_ERROR" });
+
+        for (var i = 0; i < 4; i++)
+        {
+            await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.calllist.get", new { ID = 1 });
+        }
+
+        var log = await emulator.Control.RequestsAsync(portal);
+        Assert.Equal([200, 200, 500, 200], log.Where(r => r.Method == "crm.calllist.get").Select(r => r.Status));
+    }
+
+    [Fact]
     public async Task Error_faults_reach_batch_commands_but_drops_wait_for_a_direct_call()
     {
         var portal = await emulator.Control.CreatePortalAsync();
