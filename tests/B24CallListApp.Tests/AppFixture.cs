@@ -122,8 +122,9 @@ public class AppFixture : EmulatorFixture
     public async Task<string> OpenSessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
     {
         var open = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, url = (appUrl ?? AppUrl).ToString() });
-        Assert.Equal(200, (int)open["status"]!);
-        return System.Text.RegularExpressions.Regex.Match((string)open["body"]!, "name=\"b24-session\" content=\"([^\"]+)\"").Groups[1].Value;
+        var page = new AppPage((int)open["status"]!, (string)open["body"]!);
+        Assert.Equal(200, page.Status);
+        return page.Session ?? "";
     }
 
     /// <summary>Every byte the database keeps on disk, for scanning for secrets.</summary>

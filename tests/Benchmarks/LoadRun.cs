@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Text.RegularExpressions;
 using TestSupport;
 
@@ -378,7 +377,7 @@ public static partial class LoadRun
             Records.Enqueue(new("open", milliseconds, Companies, await CountAsync() - before));
             var html = (string)open["body"]!;
             Check((int)open["status"]!, html);
-            _session = SessionPattern().Match(html).Groups[1].Value;
+            _session = new AppPage(200, html).Session ?? "";
         }
 
         public async Task RoundAsync()
@@ -387,14 +386,14 @@ public static partial class LoadRun
             await PostAsync("list", $"lists/{ListId}");
             var search = await PostAsync("search", $"lists/{ListId}/add", ("q", ""));
             var free = SelectablePattern().Matches(search).Select(m => m.Groups[1].Value).OrderBy(_ => _random.Next()).Take(2).ToList();
-            var added = await PostAsync("add", $"lists/{ListId}/add?handler=addselected", [("__form", Token(search, $"add:{ListId}")), .. free.Select(id => ("selected", id))]);
+            var added = await PostAsync("add", $"lists/{ListId}/add?handler=addselected", [("__form", new AppPage(200, search).FormTokenFor($"add:{ListId}") ?? ""), .. free.Select(id => ("selected", id))]);
             var list = await PostAsync("list", $"lists/{ListId}");
-            var shown = FormShownPattern().Match(list).Groups[1].Value;
+            var shown = new AppPage(200, list).FormShown ?? "";
             var removed = await PostAsync("remove", $"lists/{ListId}?handler=save",
-                [("__form", Token(list, $"list:{ListId}")), ("formShown", shown), ("form", shown), .. free.Select(id => ("remove", id))]);
-            shown = FormShownPattern().Match(removed).Groups[1].Value;
+                [("__form", new AppPage(200, list).FormTokenFor($"list:{ListId}") ?? ""), ("formShown", shown), ("form", shown), .. free.Select(id => ("remove", id))]);
+            shown = new AppPage(200, removed).FormShown ?? "";
             await PostAsync("form", $"lists/{ListId}?handler=save",
-                ("__form", Token(removed, $"list:{ListId}")), ("formShown", shown), ("form", shown == "1" ? "3" : "1"));
+                ("__form", new AppPage(200, removed).FormTokenFor($"list:{ListId}") ?? ""), ("formShown", shown), ("form", shown == "1" ? "3" : "1"));
             _ = added;
         }
 
@@ -424,7 +423,7 @@ public static partial class LoadRun
             var milliseconds = watch.Elapsed.TotalMilliseconds;
             Records.Enqueue(new(kind, milliseconds, Companies, await CountAsync() - before));
             Check((int)response.StatusCode, html);
-            _session = SessionPattern().Match(html) is { Success: true } renewed ? renewed.Groups[1].Value : _session;
+            _session = new AppPage(200, html).Session ?? _session;
             return html;
         }
 
@@ -449,34 +448,20 @@ public static partial class LoadRun
 
         void Check(int status, string html)
         {
-            if (status != 200 || html.Contains("data-outcome-alert>", StringComparison.Ordinal) && AlertPattern().Match(html).Groups[1].Value.Trim().Length > 0)
+            var page = new AppPage(status, html);
+            if (status != 200 || page.AlertText.Length > 0)
             {
                 if (Interlocked.Increment(ref Refusals) <= 3)
                 {
-                    Console.Error.WriteLine($"{portal.MemberId} user {userId}: {status} {MessagePattern().Match(html).Value} {AlertPattern().Match(html).Groups[1].Value.Trim()}");
+                    Console.Error.WriteLine($"{portal.MemberId} user {userId}: {status} {page.MessageKey} {page.AlertText}");
                 }
             }
         }
 
-        static string Token(string html, string purpose) =>
-            WebUtility.HtmlDecode(Regex.Match(html, "name=\"__form\" value=\"([^\"]+)\" data-purpose=\"" + Regex.Escape(purpose) + "\"").Groups[1].Value);
-
         [GeneratedRegex("portal;dur=(?<portal>[0-9.]+)")]
         private static partial Regex ServerTimingPattern();
 
-        [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
-        private static partial Regex SessionPattern();
-
         [GeneratedRegex("name=\"selected\" value=\"(\\d+)\"(?![^>]*disabled)")]
         private static partial Regex SelectablePattern();
-
-        [GeneratedRegex("name=\"formShown\" value=\"([^\"]*)\"")]
-        private static partial Regex FormShownPattern();
-
-        [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
-        private static partial Regex AlertPattern();
-
-        [GeneratedRegex("data-message=\"[^\"]+\"")]
-        private static partial Regex MessagePattern();
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using TestSupport;
 
 namespace Benchmarks;
@@ -9,7 +8,7 @@ namespace Benchmarks;
 /// portal's default limit (leaky bucket of 50, 2 requests a second): HTTP requests against the lower
 /// bound batch allows (50 commands of 50 rows a request), and wall time.
 /// </summary>
-public static partial class WorkspaceCosts
+public static class WorkspaceCosts
 {
     public static async Task RunAsync(EmulatorControl control)
     {
@@ -22,7 +21,7 @@ public static partial class WorkspaceCosts
         var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
         await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
         var open = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
-        var session = SessionPattern().Match((string)open["body"]!).Groups[1].Value;
+        var session = new AppPage((int)open["status"]!, (string)open["body"]!).Session ?? "";
         // The portal's real limit from here on (the app's limiter keeps its defaults too).
         await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         using var http = new HttpClient { BaseAddress = appUrl, Timeout = TimeSpan.FromMinutes(5) };
@@ -33,10 +32,11 @@ public static partial class WorkspaceCosts
             body.AddRange(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
             using var response = await http.PostAsync(path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=en", new FormUrlEncodedContent(body));
             var html = await response.Content.ReadAsStringAsync();
-            session = SessionPattern().Match(html) is { Success: true } renewed ? renewed.Groups[1].Value : session;
+            var page = new AppPage((int)response.StatusCode, html);
+            session = page.Session ?? session;
             if (!response.IsSuccessStatusCode)
             {
-                throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {StatusPattern().Match(html).Value}{AlertPattern().Match(html).Value} {Regex.Match(html, "data-message=\"[^\"]+\"").Value}");
+                throw new InvalidOperationException($"{path} answered {page.Status}: {page.StatusText} {page.AlertText} {page.MessageKey}");
             }
 
             return html;
@@ -63,15 +63,15 @@ public static partial class WorkspaceCosts
         Console.WriteLine($"| open the list, first page of names | {view.Requests} | {ReadBound(5000) + 1} | {view.Seconds:F2} s |");
 
         var picker = await PostAsync($"lists/{listId}/add", ("q", "Newcomer"));
-        var token = TokenPattern().Match(picker).Groups[1].Value;
+        var token = new AppPage(200, picker).FormToken ?? "";
         var add = await MeasureAsync(() => PostAsync($"api/lists/{listId}/add-all", ("__form", token), ("q", "Newcomer")));
         Check(add.Html.Contains("Saved: 1000 added", StringComparison.Ordinal), "1,000 participants were added: " + add.Html);
         Console.WriteLine($"| add all 1,000 matching contacts | {add.Requests} | {2 + ReadBound(5000) + 1} | {add.Seconds:F2} s |");
 
         var list = await PostAsync($"lists/{listId}");
-        token = Regex.Match(list, $"name=\"__form\" value=\"([^\"]+)\" data-purpose=\"list:{listId}\"").Groups[1].Value;
+        token = new AppPage(200, list).FormTokenFor($"list:{listId}") ?? "";
         var form = await MeasureAsync(() => PostAsync($"lists/{listId}?handler=save", ("__form", token), ("formShown", "none"), ("form", "none"), ("formId", "2")));
-        Check(form.Html.Contains("The CRM form is now", StringComparison.Ordinal), "the form was changed: " + StatusPattern().Match(form.Html).Value);
+        Check(form.Html.Contains("The CRM form is now", StringComparison.Ordinal), "the form was changed: " + new AppPage(200, form.Html).StatusText);
         Console.WriteLine($"| save a form change, and show the list again | {form.Requests} | {ReadBound(6000) + 2} | {form.Seconds:F2} s |");
         var rejected = (await control.RequestsAsync(portal)).Count(r => r.Status == 503);
         Console.WriteLine($"QUERY_LIMIT_EXCEEDED answers: {rejected}");
@@ -94,15 +94,4 @@ public static partial class WorkspaceCosts
         }
     }
 
-    [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
-    private static partial Regex SessionPattern();
-
-    [GeneratedRegex("name=\"__form\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenPattern();
-
-    [GeneratedRegex("data-outcome-status>(.*?)</div>", RegexOptions.Singleline)]
-    private static partial Regex StatusPattern();
-
-    [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
-    private static partial Regex AlertPattern();
 }

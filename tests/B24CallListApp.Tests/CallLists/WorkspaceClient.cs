@@ -1,56 +1,7 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using TestSupport;
 
 namespace B24CallListApp.Tests.CallLists;
-
-/// <summary>A page of the app as a browser receives it, with the pieces tests read from it.</summary>
-public sealed partial record AppPage(int Status, string Html)
-{
-    public string? Session => Attribute(MetaSession(), Html);
-
-    /// <summary>The first form token on the page (each page has one form that changes data).</summary>
-    public string? FormToken => Attribute(FormTokenField(), Html);
-
-    public string? FormShown => Attribute(FormShownField(), Html);
-
-    /// <summary>The token of the form made for one change (<c>list:1</c>, <c>add:1</c>, <c>new</c>).</summary>
-    public string? FormTokenFor(string purpose) =>
-        Regex.Match(Html, "name=\"__form\" value=\"([^\"]+)\" data-purpose=\"" + Regex.Escape(purpose) + "\"") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
-
-    /// <summary>What the page announces as a success (role="status").</summary>
-    public string StatusText => Text(StatusRegion());
-
-    /// <summary>What the page announces as a refusal or error (role="alert").</summary>
-    public string AlertText => Text(AlertRegion());
-
-    /// <summary>The key of a message page's sentence (data-message), when the page is only a message.</summary>
-    public string? MessageKey => Attribute(MessageAttribute(), Html);
-
-    string Text(Regex region) =>
-        WebUtility.HtmlDecode(Regex.Replace(region.Match(Html).Groups[1].Value, "<[^>]+>", " ")).Trim() is var text ? Regex.Replace(text, @"\s+", " ") : "";
-
-    static string? Attribute(Regex pattern, string html) => pattern.Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
-
-    [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
-    private static partial Regex MetaSession();
-
-    [GeneratedRegex("name=\"__form\" value=\"([^\"]+)\"")]
-    private static partial Regex FormTokenField();
-
-    [GeneratedRegex("name=\"formShown\" value=\"([^\"]*)\"")]
-    private static partial Regex FormShownField();
-
-    [GeneratedRegex("data-outcome-status>(.*?)</div>", RegexOptions.Singleline)]
-    private static partial Regex StatusRegion();
-
-    [GeneratedRegex("data-outcome-alert>(.*?)</div>", RegexOptions.Singleline)]
-    private static partial Regex AlertRegion();
-
-    [GeneratedRegex("data-message=\"([^\"]+)\"")]
-    private static partial Regex MessageAttribute();
-}
 
 /// <summary>
 /// The workspace driven over HTTP the way its pages drive it: a portal opens the app, and every
