@@ -160,7 +160,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
             if (!response.IsSuccessStatusCode || !root.TryGetProperty("result", out var result))
             {
-                throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
+                throw await UnexpectedAsync(method, response, ct);
             }
 
             RecordOperating(account, method, root);
@@ -197,8 +197,12 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         {
         }
 
-        throw new Bitrix24UnexpectedResponseException(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
+        throw await UnexpectedAsync(method, response, ct);
     }
+
+    /// <summary>An answer that is not what Bitrix24 sends, with the start of its body for the log.</summary>
+    static async Task<Bitrix24UnexpectedResponseException> UnexpectedAsync(string method, HttpResponseMessage response, CancellationToken ct) =>
+        new(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
 
     static int? Int(JsonElement element, string name) => (int?)Bitrix24OAuthClient.Number(element, name);
 
@@ -406,7 +410,9 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
     /// <summary>
     /// The rest of a read whose first page (start 0) the caller already has, from a batch of its own
-    /// say: the first page's rows and every later page's.
+    /// say: the first page's rows and every later page's. A short first page ends the read: unlike
+    /// <see cref="ReadAllAsync(Bitrix24Account, string, JsonObject?, Bitrix24Paging, CancellationToken)"/>, which looks past a
+    /// short page that may hide rows the user cannot read, this serves readers that see every row (an administrator counting a list).
     /// </summary>
     public async Task<IReadOnlyList<JsonElement>> ReadRestAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult firstPage,
         Bitrix24Paging paging = Bitrix24Paging.TotalAndNext, CancellationToken ct = default)
