@@ -61,6 +61,10 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
         return new EmulatedUser(userId, portal.Users.First(u => u.Id == userId).Admin, (string)answer["accessToken"]!, (string)answer["refreshToken"]!);
     }
 
+    /// <summary>A portal administrator changes a user's rights (either may be left as it is): from the user's next call on.</summary>
+    public Task<JsonObject> SetUserRightsAsync(EmulatedPortal portal, int userId, bool? admin = null, string? crmRead = null) =>
+        PostAsync($"/_emulator/portals/{portal.MemberId}/users/{userId}", new JsonObject { ["admin"] = admin, ["crmRead"] = crmRead });
+
     public Task ExpireAsync(string accessToken) => PostAsync("/_emulator/tokens/expire", new { accessToken });
 
     public Task FaultAsync(EmulatedPortal portal, object fault) => PostAsync($"/_emulator/portals/{portal.MemberId}/faults", fault);

@@ -17,6 +17,7 @@ public static class ControlEndpoints
         control.MapPost("/portals", CreatePortal);
         control.MapGet("/portals/{memberId}", GetPortal);
         control.MapPost("/portals/{memberId}/users/{userId}/tokens", IssueTokens);
+        control.MapPost("/portals/{memberId}/users/{userId}", UserRights.ChangeAsync);
         control.MapPost("/tokens/expire", ExpireToken);
         // Every access token issued so far expires at once (load runs: each account's next call must refresh).
         control.MapPost("/tokens/expire-all", (Emulator emulator) =>
@@ -61,13 +62,13 @@ public static class ControlEndpoints
         control.MapPost("/portals/{memberId}/calllists", AddCallList);
     }
 
-    sealed class BadRequest(string message) : Exception(message);
+    internal sealed class BadRequest(string message) : Exception(message);
 
-    static IResult Bad(string message) => Results.Json(new { error = message }, statusCode: 400);
+    internal static IResult Bad(string message) => Results.Json(new { error = message }, statusCode: 400);
 
-    static IResult NotFound(string what) => Results.Json(new { error = what + " not found" }, statusCode: 404);
+    internal static IResult NotFound(string what) => Results.Json(new { error = what + " not found" }, statusCode: 404);
 
-    static async Task<JsonObject> BodyAsync(HttpRequest request)
+    internal static async Task<JsonObject> BodyAsync(HttpRequest request)
     {
         try
         {
@@ -80,7 +81,7 @@ public static class ControlEndpoints
         }
     }
 
-    static string? OptionalString(JsonObject body, string name) => body[name] switch
+    internal static string? OptionalString(JsonObject body, string name) => body[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
@@ -97,14 +98,14 @@ public static class ControlEndpoints
         _ => throw new BadRequest($"'{name}' must be a number"),
     };
 
-    static bool? OptionalBool(JsonObject body, string name) => body[name] switch
+    internal static bool? OptionalBool(JsonObject body, string name) => body[name] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
         _ => throw new BadRequest($"'{name}' must be true or false"),
     };
 
-    static async Task<IResult> Guard(Func<Task<IResult>> action)
+    internal static async Task<IResult> Guard(Func<Task<IResult>> action)
     {
         try
         {
@@ -187,7 +188,7 @@ public static class ControlEndpoints
                     paymentRequired = portal.App.PaymentRequired,
                     scope = portal.App.Scope,
                 },
-                users = portal.Users.Select(u => new { id = u.Id, admin = u.Admin, name = u.Name, lastName = u.LastName }),
+                users = portal.Users.Select(u => new { id = u.Id, admin = u.Admin, crmRead = UserRights.CrmRead(u), name = u.Name, lastName = u.LastName }),
                 placements = portal.Placements.Select(p => new { placement = p.Placement, handler = p.Handler, title = p.Title }),
                 webForms = portal.WebForms.Select(f => new { id = f.Id, name = f.Name, active = f.Active }),
                 callLists = portal.CallLists.Values.OrderBy(l => l.Id).Select(l => new

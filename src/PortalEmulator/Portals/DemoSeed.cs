@@ -29,7 +29,7 @@ public static class DemoSeed
 
     public static void AddUsers(Portal portal)
     {
-        portal.Users.Add(new PortalUser { Id = 1, Admin = true, Name = "Alex", LastName = "Morgan", Email = "alex.morgan@example.test" });
+        portal.Users.Add(new PortalUser { Id = 1, Admin = true, ReadsAll = true, Name = "Alex", LastName = "Morgan", Email = "alex.morgan@example.test" });
         portal.Users.Add(new PortalUser { Id = 2, Admin = false, Name = "Maria", LastName = "Petrova", Email = "maria.petrova@example.test" });
         portal.Users.Add(new PortalUser { Id = 3, Admin = false, Name = "John", LastName = "Smith", Email = "john.smith@example.test" });
     }

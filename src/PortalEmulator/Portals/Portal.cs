@@ -37,13 +37,25 @@ public sealed class RegisteredApp
 public sealed class PortalUser
 {
     public required int Id { get; init; }
-    public required bool Admin { get; init; }
+    /// <summary>A portal administrator: reads every CRM record. An administrator may demote them at any time.</summary>
+    public required bool Admin { get; set; }
+
+    /// <summary>The CRM role's read right: every record, or only those assigned to the user (Bitrix24's "own").</summary>
+    public bool ReadsAll { get; set; }
+
     public required string Name { get; init; }
     public required string LastName { get; init; }
     public required string Email { get; init; }
 
     // Bitrix24's "own records" permission: a non-admin reads what is assigned to them.
-    public bool CanRead(CrmEntity entity) => Admin || entity.AssignedById == Id;
+    public bool CanRead(CrmEntity entity) => Admin || ReadsAll || entity.AssignedById == Id;
+
+    /// <summary>
+    /// A call list is a CRM activity: a user sees it when they read every record, created it, or read
+    /// one of its participants; otherwise the portal answers as if it did not exist.
+    /// </summary>
+    public bool CanRead(CallList list, IReadOnlyDictionary<int, CrmEntity> entities) =>
+        Admin || ReadsAll || list.CreatedById == Id || list.Items.Any(i => entities.TryGetValue(i.EntityId, out var e) && CanRead(e));
 }
 
 public sealed record CommunicationValue(int Id, string ValueType, string Value, string TypeId);

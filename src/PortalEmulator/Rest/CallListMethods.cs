@@ -47,7 +47,8 @@ public static class CallListMethods
     {
         var select = call.GetStringList("SELECT").Select(s => s.ToUpperInvariant()).Where(ListFields.Contains).ToList();
         var fields = select.Count == 0 ? ListFields.ToList() : select;
-        var filtered = ListQuery.Filter(call.Portal.CallLists.Values, call.GetObject("FILTER"), (l, f) => [ListField(l, f)]);
+        var visible = call.Portal.CallLists.Values.Where(l => call.User.CanRead(l, call.Portal.EntitiesOf(l.EntityTypeId)));
+        var filtered = ListQuery.Filter(visible, call.GetObject("FILTER"), (l, f) => [ListField(l, f)]);
         var ordered = ListQuery.Order(filtered, call.GetObject("ORDER"), ListField).ToList();
         // crm.calllist.list gives neither total nor next: clients page until a short page.
         var (page, _, _) = ListQuery.Page(ordered, call.Start, withTotal: false);
@@ -57,7 +58,8 @@ public static class CallListMethods
     static CallList FindList(RestCall call, string parameter)
     {
         var id = call.GetInt(parameter);
-        if (id is null || !call.Portal.CallLists.TryGetValue(id.Value, out var list))
+        // A list the user may not see is answered exactly like one that does not exist.
+        if (id is null || !call.Portal.CallLists.TryGetValue(id.Value, out var list) || !call.User.CanRead(list, call.Portal.EntitiesOf(list.EntityTypeId)))
         {
             throw new RestError(400, "LIST_ID_ERROR", "Incorrect list id or access denied");
         }

@@ -16,6 +16,8 @@ public static class CommonMethods
     public static void Register(IDictionary<string, RestMethod> methods)
     {
         methods["profile"] = new(null, Profile);
+        // Whether the calling user is a portal administrator now (rights change at any time).
+        methods["user.admin"] = new(null, call => new RestResult(call.User.Admin));
         methods["user.current"] = new("user", UserCurrent);
         methods["user.get"] = new("user", UserGet);
         methods["app.info"] = new(null, AppInfo);

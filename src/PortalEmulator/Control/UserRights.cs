@@ -1,0 +1,42 @@
+using PortalEmulator.Portals;
+using static PortalEmulator.Control.ControlEndpoints;
+
+namespace PortalEmulator.Control;
+
+/// <summary>
+/// <c>POST /_emulator/portals/{memberId}/users/{userId}</c> <c>{"admin", "crmRead"}</c>: a portal
+/// administrator changes a user's rights, effective from the user's next call (profile, user.admin,
+/// reads, search and updates all follow).
+/// </summary>
+static class UserRights
+{
+    public static string CrmRead(PortalUser user) => user.ReadsAll ? "all" : "own";
+
+    public static Task<IResult> ChangeAsync(string memberId, int userId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    {
+        if (emulator.FindPortal(memberId) is not { } portal)
+        {
+            return NotFound("portal");
+        }
+
+        var body = await BodyAsync(request);
+        var admin = OptionalBool(body, "admin");
+        var crmRead = OptionalString(body, "crmRead");
+        if (crmRead is not (null or "all" or "own"))
+        {
+            throw new BadRequest("'crmRead' must be \"all\" or \"own\"");
+        }
+
+        lock (portal.Sync)
+        {
+            if (portal.FindUser(userId) is not { } user)
+            {
+                return NotFound("user");
+            }
+
+            user.Admin = admin ?? user.Admin;
+            user.ReadsAll = crmRead is null ? user.ReadsAll : crmRead == "all";
+            return Results.Json(new { id = user.Id, admin = user.Admin, crmRead = CrmRead(user) });
+        }
+    });
+}
