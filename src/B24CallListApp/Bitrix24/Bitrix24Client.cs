@@ -16,7 +16,11 @@ public sealed record BatchCommand(string Method, JsonObject? Parameters = null);
 public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bitrix24Exception? Error);
 
 /// <summary>Every row of a paged read, and the outcomes of the commands that rode in its first batch.</summary>
-public sealed record PagedRead(IReadOnlyList<JsonElement> Rows, IReadOnlyList<BatchResult> Companions);
+/// <param name="Gapless">
+/// Every page before the last one that held rows was full. A reader who sees every row always reads
+/// gapless; a short page mid-list means the portal cut rows this reader may not read.
+/// </param>
+public sealed record PagedRead(IReadOnlyList<JsonElement> Rows, IReadOnlyList<BatchResult> Companions, bool Gapless = true);
 
 /// <summary>How a list method tells that there is no more.</summary>
 public enum Bitrix24Paging
@@ -312,7 +316,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     /// beside its items, say), so that a page costs as few requests as batch allows.
     /// </summary>
     public Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, CancellationToken ct = default)
-        => WithinReadTimeAsync(method, deadline => ReadPagesAsync(account, method, parameters, paging, companions, new PagedRows(method, options.Value.MaxRowsPerRead), deadline), ct);
+        => WithinReadTimeAsync(method, deadline => ReadPagesAsync(account, method, parameters, paging, companions, NewRows(method, parameters), deadline), ct);
 
     /// <summary>A read stopped with <see cref="Bitrix24ReadLimitException"/> once it takes longer than <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
     async Task<T> WithinReadTimeAsync<T>(string method, Func<CancellationToken, Task<T>> read, CancellationToken ct)
@@ -343,7 +347,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             }
             catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")
             {
-                return new PagedRead(rows.All, companionResults);
+                return rows.Read(companionResults);
             }
         }
         else
@@ -369,7 +373,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         if (paging == Bitrix24Paging.TotalAndNext)
         {
             await ReadPagesAfterAsync(account, method, parameters, first, rows, ct);
-            return new PagedRead(rows.All, companionResults);
+            return rows.Read(companionResults);
         }
 
         var next = PageSize;
@@ -377,18 +381,18 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         {
             if (TakePages(firstBatch.Skip(1).ToList(), paging, rows, firstPage.Count))
             {
-                return new PagedRead(rows.All, companionResults);
+                return rows.Read(companionResults);
             }
 
             next = firstBatch.Count * PageSize;
         }
         else if (paging == Bitrix24Paging.UntilShortPage && firstPage.Count < PageSize)
         {
-            return new PagedRead(rows.All, companionResults);
+            return rows.Read(companionResults);
         }
 
         await ReadPagesFromAsync(account, method, parameters, paging, rows, next, firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands, ct);
-        return new PagedRead(rows.All, companionResults);
+        return rows.Read(companionResults);
     }
 
     /// <summary>Pages from <paramref name="next"/> on, 50 to a batch (the first batch <paramref name="pagesPerBatch"/>), until the list ends.</summary>
@@ -417,7 +421,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     public async Task<IReadOnlyList<JsonElement>> ReadRestAsync(Bitrix24Account account, string method, JsonObject? parameters, BatchResult firstPage,
         Bitrix24Paging paging = Bitrix24Paging.TotalAndNext, CancellationToken ct = default)
     {
-        var rows = new PagedRows(method, options.Value.MaxRowsPerRead);
+        var rows = NewRows(method, parameters);
         if (IsEmptyPage(firstPage, paging))
         {
             return rows.All;
@@ -491,7 +495,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             }
 
             var page = empty ? [] : Rows(result.Result);
-            if (page.Count > 0 && !rows.Add(page))
+            if (!rows.Add(page) && page.Count > 0)
             {
                 // Nothing new: the portal answers the same rows whatever start says.
                 return true;
@@ -514,12 +518,23 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         return ended;
     }
 
-    /// <summary>The rows of one paged read: each id once, and no more than the configured limit.</summary>
-    sealed class PagedRows(string method, int limit)
+    PagedRows NewRows(string method, JsonObject? parameters) =>
+        new(method, options.Value.MaxRowsPerRead, options.Value.MaxReadBytes, Bitrix24Methods.RowFields(method, parameters));
+
+    /// <summary>
+    /// The rows of one paged read: each id once, each kept as the fields the app uses, no more than the
+    /// configured rows and bytes, and whether a short page came before rows (see <see cref="PagedRead.Gapless"/>).
+    /// </summary>
+    sealed class PagedRows(string method, int limit, long maxBytes, IReadOnlyList<string>? fields)
     {
         readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+        long _bytes;
+        bool _shortPageSeen;
+        bool _gap;
 
         public List<JsonElement> All { get; } = [];
+
+        public PagedRead Read(IReadOnlyList<BatchResult> companions) => new(All, companions, !_gap);
 
         public void EnsureRoomFor(int total)
         {
@@ -529,12 +544,21 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             }
         }
 
-        /// <summary>Adds the page's rows not seen before; false when the page held none.</summary>
+        /// <summary>Adds the page's rows not seen before (an empty page too, which adds nothing); false when the page held none.</summary>
         public bool Add(IReadOnlyList<JsonElement> page)
         {
+            _gap |= _shortPageSeen && page.Count > 0;
+            _shortPageSeen |= page.Count < PageSize;
             var added = false;
-            foreach (var row in page)
+            foreach (var raw in page)
             {
+                _bytes += System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(raw).Length;
+                if (_bytes > maxBytes)
+                {
+                    throw new Bitrix24ReadLimitException(method, $"more than {maxBytes} bytes of rows");
+                }
+
+                var row = fields is null ? raw : Project(raw, fields);
                 var id = row.ValueKind == JsonValueKind.Object ? Bitrix24OAuthClient.String(row, "ID") : null;
                 if (id is not null && !_ids.Add(id))
                 {
@@ -551,6 +575,34 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
 
             return added;
         }
+    }
+
+    /// <summary>Only the named fields of a row, in a small document of their own.</summary>
+    static JsonElement Project(JsonElement row, IReadOnlyList<string> fields)
+    {
+        if (row.ValueKind != JsonValueKind.Object)
+        {
+            return row;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var field in fields)
+            {
+                if (row.TryGetProperty(field, out var value))
+                {
+                    writer.WritePropertyName(field);
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
     }
 
     static JsonObject WithStart(JsonObject? parameters, int start)

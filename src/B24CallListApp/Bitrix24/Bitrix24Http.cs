@@ -21,6 +21,26 @@ public static class Bitrix24Methods
         "profile", "user.current", "app.info", "scope", "methods", "crm.calllist.update", "crm.duplicate.findbycomm",
     };
 
+    /// <summary>
+    /// The fields of a paged read's rows that the app keeps: those its <c>select</c> names, or for a method
+    /// without one, those the app uses. Anything else a portal sends is dropped as the rows are read.
+    /// </summary>
+    public static IReadOnlyList<string>? RowFields(string method, System.Text.Json.Nodes.JsonObject? parameters)
+    {
+        var select = parameters?.FirstOrDefault(p => p.Key.Equals("select", StringComparison.OrdinalIgnoreCase)).Value as System.Text.Json.Nodes.JsonArray;
+        if (select is { Count: > 0 })
+        {
+            return select.Select(f => f?.ToString()).OfType<string>().Append("ID").Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        return method.ToLowerInvariant() switch
+        {
+            "crm.calllist.items.get" => ["ID", "STATUS"],
+            "crm.calllist.list" => ["ID", "DATE_CREATE", "CREATED_BY_ID", "WEBFORM_ID", "ENTITY_TYPE_ID", "ENTITY_TYPE"],
+            _ => null,
+        };
+    }
+
     public static bool IsRepeatable(string method) =>
         Repeatable.Contains(method)
         || method.EndsWith(".list", StringComparison.OrdinalIgnoreCase)

@@ -33,6 +33,12 @@ public sealed class Bitrix24Options
     /// <summary>Most rows one paged read collects; a portal that pages without end is stopped here.</summary>
     public int MaxRowsPerRead { get; set; } = 200_000;
 
+    /// <summary>
+    /// Most bytes of rows one paged read takes in (each answer is also capped by <see cref="MaxResponseBytes"/>):
+    /// a hostile portal cannot make one read hold unbounded memory.
+    /// </summary>
+    public long MaxReadBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>Longest time one paged read may take in all.</summary>
     public TimeSpan MaxReadTime { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -115,9 +121,9 @@ public sealed class Bitrix24OptionsValidator(IHostEnvironment environment) : IVa
             failures.Add("Bitrix24:RequestTimeout, Bitrix24:VerifyTimeout and Bitrix24:RefreshTimeout must be positive and Bitrix24:MaxRetries not negative.");
         }
 
-        if (options.MaxResponseBytes < 64 * 1024 || options.MaxRowsPerRead < 50 || options.MaxReadTime <= TimeSpan.Zero)
+        if (options.MaxResponseBytes < 64 * 1024 || options.MaxRowsPerRead < 50 || options.MaxReadTime <= TimeSpan.Zero || options.MaxReadBytes < 64 * 1024)
         {
-            failures.Add("Bitrix24:MaxResponseBytes must be at least 65536, Bitrix24:MaxRowsPerRead at least 50 and Bitrix24:MaxReadTime positive.");
+            failures.Add("Bitrix24:MaxResponseBytes and Bitrix24:MaxReadBytes must be at least 65536, Bitrix24:MaxRowsPerRead at least 50 and Bitrix24:MaxReadTime positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.CallLists;
@@ -17,9 +18,6 @@ public sealed class CallListOptions
     public int MaxParticipants { get; set; } = 100_000;
 }
 
-/// <summary>No administrator's tokens work, so the participants a user cannot see cannot be read, and a save could drop them.</summary>
-public sealed class AdminNeededException() : Exception("No administrator account of this portal works.");
-
 /// <summary>
 /// Call lists over Bitrix24's REST: lists, participants, the picker's search, forms, and saves that
 /// lose nothing. <c>crm.calllist.update</c> replaces the whole participant set and clears the form
@@ -28,7 +26,8 @@ public sealed class AdminNeededException() : Exception("No administrator account
 /// user chose or else the current one. Saves to one list take turns. No page spells a
 /// <c>crm.calllist.*</c> method or picks a paging mode: they all come here.
 /// </summary>
-public sealed partial class CallListService(Bitrix24Client client, PortalStore store, PortalFailures failures, Data.DbLeases leases, IOptions<CallListOptions> options, ILogger<CallListService> logger)
+public sealed partial class CallListService(Bitrix24Client client, PortalStore store, PortalFailures failures, Data.DbLeases leases, IMemoryCache cache,
+    IOptions<CallListOptions> options, ILogger<CallListService> logger)
 {
     public const int PageSize = 50;
     public const int MaxSearchLength = 100;
@@ -70,17 +69,17 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             lists.Count == PageSize);
     }
 
-    /// <summary>One page of a list's participants as the user sees them, with its statuses, forms and size.</summary>
-    /// <param name="known">The list as a save just left it: drawn from, not read again.</param>
+    /// <summary>One page of a list's participants as the user's own token reads them, with its statuses, forms and size.</summary>
+    /// <param name="known">The list as a save just left it, as this user reads it: drawn from, not read again.</param>
     public async Task<CallListView> ViewAsync(AppSession session, int listId, int page, string? statusFilter, CancellationToken ct, ListSnapshot? known = null)
     {
-        var (list, participants, statuses, forms) = known ?? await ReadListAsync(session, listId, requireAdmin: false, ct);
+        var (list, participants, statuses, forms) = known ?? await ReadOwnAsync(session, listId, ct);
         var filtered = statusFilter is null ? participants : participants.Where(p => p.StatusId == statusFilter).ToList();
         var pageCount = Math.Max(1, (filtered.Count + PageSize - 1) / PageSize);
         page = Math.Clamp(page, 1, pageCount);
         var onPage = filtered.Skip((page - 1) * PageSize).Take(PageSize).ToList();
 
-        // Names with the user's own rights: what they may not read stays hidden, and is counted.
+        // Names with the user's own rights: a record that became unreadable since the read stays hidden, and is counted.
         var cards = await CardsAsync(session.Account, list.Kind, onPage.Select(p => p.EntityId).ToList(), ct);
         var names = statuses.ToDictionary(s => s.StatusId, s => s.Name);
         var rows = onPage.Where(p => cards.ContainsKey(p.EntityId))
@@ -92,12 +91,38 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             participants.Select(p => p.EntityId).ToHashSet());
     }
 
-    /// <summary>The list and the ids of all its participants: what the picker marks as already in it.</summary>
+    /// <summary>
+    /// The list and the ids of the participants the user reads: what the picker marks as already in it.
+    /// Searching as one types asks for this on every keystroke, so it is kept briefly per list and user,
+    /// and dropped by every save through the app; a save never uses it, it always reads fresh.
+    /// </summary>
     public async Task<(CallListInfo List, IReadOnlySet<int> Participants)> ParticipantsAsync(AppSession session, int listId, CancellationToken ct, ListSnapshot? known = null)
     {
-        var (list, participants, _, _) = known ?? await ReadListAsync(session, listId, requireAdmin: false, ct);
-        return (list, participants.Select(p => p.EntityId).ToHashSet());
+        if (known is not null)
+        {
+            return (known.List, known.Participants.Select(p => p.EntityId).ToHashSet());
+        }
+
+        var version = _listVersions.GetValueOrDefault((session.Portal.MemberId, listId));
+        var key = (nameof(ParticipantsAsync), session.Portal.MemberId, listId, session.Account.Key.UserId, version);
+        if (cache.TryGetValue(key, out (CallListInfo, IReadOnlySet<int>) cached))
+        {
+            return cached;
+        }
+
+        var (list, participants, _, _) = await ReadOwnAsync(session, listId, ct);
+        var entry = (list, (IReadOnlySet<int>)participants.Select(p => p.EntityId).ToHashSet());
+        cache.Set(key, entry, ParticipantIdsLifetime);
+        return entry;
     }
+
+    /// <summary>How long the picker's marks may lag behind a change made outside the app.</summary>
+    static readonly TimeSpan ParticipantIdsLifetime = TimeSpan.FromSeconds(20);
+
+    /// <summary>Each list's save count in this instance: a save moves it on, so every cached read of the list is passed over.</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string MemberId, int ListId), int> _listVersions = new();
+
+    void Changed(string memberId, int listId) => _listVersions.AddOrUpdate((memberId, listId), 1, (_, v) => v + 1);
 
     /// <summary>The lists of one kind the user can see, for the placement's "Add to call list".</summary>
     public async Task<IReadOnlyList<CallListInfo>> ListsOfKindAsync(AppSession session, EntityKind kind, CancellationToken ct)
@@ -241,20 +266,23 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
     async Task<SaveResult> SaveLeasedAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
     {
-        CallListInfo list;
-        List<Participant> current;
-        List<CallStatus> statuses;
-        IReadOnlyList<CrmForm>? forms;
-        Bitrix24Account reader;
+        SaveRead read;
         try
         {
-            (list, current, statuses, forms, reader) = await ReadListWithReaderAsync(session, listId, requireAdmin: true, ct);
+            read = await ReadForSaveAsync(session, listId, ct);
         }
         catch (AdminNeededException)
         {
             return SaveResult.Refused("AdminNeeded") with { HttpStatus = 409 };
         }
+        catch (IncompleteReadException)
+        {
+            logger.LogWarning("Call list {ListId} in portal {MemberId} was read with a gap; the save was refused", listId, session.Portal.MemberId);
+            return SaveResult.Refused("ReadIncomplete") with { HttpStatus = 409 };
+        }
 
+        var (list, own, statuses, forms) = read.Own;
+        var current = read.All;
         var (change, fromSearch) = await plan(list);
         var add = change.Add.Distinct().ToList();
         if (add.Count + change.Remove.Count > options.Value.MaxParticipants)
@@ -266,33 +294,22 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var toAdd = add.Where(id => !currentIds.Contains(id)).ToList();
         var toRemove = change.Remove.Distinct().Where(currentIds.Contains).ToList();
 
-        // Every added id must be a record of the list's kind that exists (read with the account that
-        // sees them all); those the user may not read the portal will leave out, and the user is told.
-        var unreadable = new Dictionary<int, EntityCard>();
-        if (toAdd.Count > 0 && !fromSearch)
+        // What the user chose is checked with their own rights, in one read: a record they cannot read is
+        // refused (counted, never named: its name would come from another account's read), and so is
+        // removing a participant hidden from them. Records found by their own search need no check.
+        var check = (fromSearch ? [] : toAdd).Concat(read.UserIsAdmin ? [] : toRemove).ToList();
+        var readable = await CardsAsync(session.Account, list.Kind, check, ct, companyTitles: false);
+        var unreadable = fromSearch ? 0 : toAdd.Count(id => !readable.ContainsKey(id));
+        if (unreadable > 0)
         {
-            var existing = await CardsAsync(reader, list.Kind, toAdd, ct, companyTitles: false);
-            var strangers = toAdd.Count(id => !existing.ContainsKey(id));
-            if (strangers > 0)
-            {
-                return SaveResult.Refused(list.Kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers);
-            }
-
-            if (!session.Admin)
-            {
-                var readable = await CardsAsync(session.Account, list.Kind, toAdd, ct, companyTitles: false);
-                unreadable = existing.Where(e => !readable.ContainsKey(e.Key)).ToDictionary();
-            }
+            return read.UserIsAdmin
+                ? SaveResult.Refused(list.Kind == EntityKind.Company ? "NotCompanies" : "NotContacts", unreadable)
+                : SaveResult.Refused("CannotAddUnreadable", unreadable);
         }
 
-        // A user removes only what they can see: anything else would drop a participant hidden from them.
-        if (toRemove.Count > 0 && !session.Admin)
+        if (!read.UserIsAdmin && toRemove.Any(id => !readable.ContainsKey(id)))
         {
-            var visible = await CardsAsync(session.Account, list.Kind, toRemove, ct, companyTitles: false);
-            if (toRemove.Any(id => !visible.ContainsKey(id)))
-            {
-                return SaveResult.Refused("CannotRemoveHidden");
-            }
+            return SaveResult.Refused("CannotRemoveHidden");
         }
 
         var removeSet = toRemove.ToHashSet();
@@ -316,7 +333,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var formChanged = formId != list.WebFormId;
         if (toAdd.Count == 0 && toRemove.Count == 0 && !formChanged)
         {
-            return new SaveResult(SaveOutcome.NothingToSave, "NothingToSave", []) { ListId = listId, Snapshot = new ListSnapshot(list, current, statuses, forms) };
+            return new SaveResult(SaveOutcome.NothingToSave, "NothingToSave", []) { ListId = listId, Snapshot = read.Own };
         }
 
         var parameters = new JsonObject
@@ -335,6 +352,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         try
         {
             // Sent as the user, with their rights; the write itself is not abandoned with their request.
+            Changed(session.Portal.MemberId, listId);
             await client.CallAsync(session.Account, "crm.calllist.update", parameters, repeatable: true, CancellationToken.None);
         }
         catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
@@ -345,29 +363,19 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         {
             // The write may or may not have happened: a fresh read says which.
             logger.LogWarning("Saving call list {ListId} in portal {MemberId} ended without an answer ({Code}); reading it back", listId, session.Portal.MemberId, e.Code);
-            return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e, ct);
+            return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e);
         }
 
-        // What the list now is: kept participants keep their status, new ones start "in work", as Bitrix24 does.
-        var statusOf = current.ToDictionary(p => p.EntityId, p => p.StatusId);
-        var snapshot = new ListSnapshot(list with { WebFormId = formId }, next.Select(id => new Participant(id, statusOf.GetValueOrDefault(id) ?? "IN_WORK")).ToList(), statuses, forms);
-
-        // Only when the user added records they cannot read is the list read back: the portal leaves those out.
-        var dropped = new List<string>();
-        if (unreadable.Count > 0)
+        // The list as the user now reads it: what they read, less what they removed, and what they added
+        // (readable to them); kept participants keep their status, new ones start "in work", as Bitrix24 does.
+        var statusOf = own.ToDictionary(p => p.EntityId, p => p.StatusId);
+        var seen = own.Select(p => p.EntityId).Where(id => !removeSet.Contains(id)).Concat(toAdd);
+        var snapshot = new ListSnapshot(list with { WebFormId = formId }, seen.Select(id => new Participant(id, statusOf.GetValueOrDefault(id) ?? "IN_WORK")).ToList(), statuses, forms);
+        logger.LogInformation("Saved call list {ListId} in portal {MemberId}: {Added} added, {Removed} removed, form {Form}", listId, session.Portal.MemberId, toAdd.Count, toRemove.Count, formId);
+        return new SaveResult(SaveOutcome.Saved, "Saved", [toAdd.Count, toRemove.Count])
         {
-            snapshot = await ReadListAsync(session, listId, requireAdmin: false, CancellationToken.None);
-            var after = snapshot.Participants.Select(p => p.EntityId).ToHashSet();
-            dropped = unreadable.Where(u => !after.Contains(u.Key)).Select(u => u.Value.DisplayName).ToList();
-        }
-
-        var added = toAdd.Count - dropped.Count;
-        logger.LogInformation("Saved call list {ListId} in portal {MemberId}: {Added} added, {Removed} removed, form {Form}", listId, session.Portal.MemberId, added, toRemove.Count, formId);
-        return new SaveResult(SaveOutcome.Saved, "Saved", [added, toRemove.Count])
-        {
-            Added = added,
+            Added = toAdd.Count,
             Removed = toRemove.Count,
-            Dropped = dropped,
             FormChanged = formChanged,
             FormName = formName,
             ListId = listId,
@@ -375,26 +383,27 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         };
     }
 
-    async Task<SaveResult> OutcomeOfUnansweredSaveAsync(AppSession session, int listId, List<Participant> before, List<int> intended, int? formId, Bitrix24Exception error, CancellationToken ct)
+    /// <summary>Whether an update whose answer was lost happened, read back as the save read the list.</summary>
+    async Task<SaveResult> OutcomeOfUnansweredSaveAsync(AppSession session, int listId, IReadOnlyList<Participant> before, List<int> intended, int? formId, Bitrix24Exception error)
     {
         try
         {
-            var after = await ReadListWithReaderAsync(session, listId, requireAdmin: false, CancellationToken.None);
-            var afterIds = after.Participants.Select(p => p.EntityId).ToList();
-            if (afterIds.ToHashSet().SetEquals(intended) && after.List.WebFormId == formId)
+            var after = await ReadForSaveAsync(session, listId, CancellationToken.None);
+            var afterIds = after.All.Select(p => p.EntityId).ToHashSet();
+            if (afterIds.SetEquals(intended) && after.Own.List.WebFormId == formId)
             {
                 return new SaveResult(SaveOutcome.Saved, "Saved", [intended.Count(id => !before.Any(p => p.EntityId == id)), before.Count(p => !intended.Contains(p.EntityId))]) { ListId = listId };
             }
 
-            if (afterIds.ToHashSet().SetEquals(before.Select(p => p.EntityId)))
+            if (afterIds.SetEquals(before.Select(p => p.EntityId)))
             {
                 var (status, key) = error is Bitrix24ApiException { HttpStatus: 503 } ? (503, "PortalBusy") : (503, "NotSavedTryAgain");
                 return new SaveResult(SaveOutcome.Failed, key, [], status) { ListId = listId };
             }
         }
-        catch (Bitrix24Exception e)
+        catch (Exception e) when (e is Bitrix24Exception or AdminNeededException or IncompleteReadException or CallListNotFoundException)
         {
-            logger.LogWarning("Could not read call list {ListId} back after an unanswered save: {Code}", listId, e.Code);
+            logger.LogWarning("Could not read call list {ListId} back after an unanswered save: {Error}", listId, e.GetType().Name);
         }
 
         return new SaveResult(SaveOutcome.Unknown, "SaveUnknown", [], 503) { ListId = listId };
@@ -426,11 +435,14 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
             return SaveResult.Refused("TooManyParticipants", options.Value.MaxParticipants);
         }
 
+        // Read with the user's own rights: what they cannot read is counted, never named.
         var cards = await CardsAsync(session.Account, kind, ids, ct);
-        var strangers = ids.Where(id => !cards.ContainsKey(id)).ToList();
-        if (strangers.Count > 0)
+        var strangers = ids.Count(id => !cards.ContainsKey(id));
+        if (strangers > 0)
         {
-            return SaveResult.Refused(kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers.Count);
+            return session.Admin
+                ? SaveResult.Refused(kind == EntityKind.Company ? "NotCompanies" : "NotContacts", strangers)
+                : SaveResult.Refused("CannotAddUnreadable", strangers);
         }
 
         var forms = await FormsAsync(session, ct);
@@ -506,150 +518,7 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         }
     }
 
-    // ---- The reads underneath
-
-    async Task<ListSnapshot> ReadListAsync(AppSession session, int listId, bool requireAdmin, CancellationToken ct)
-    {
-        var (list, participants, statuses, forms, _) = await ReadListWithReaderAsync(session, listId, requireAdmin, ct);
-        return new ListSnapshot(list, participants, statuses, forms);
-    }
-
-    /// <summary>
-    /// The list, every participant, the statuses and the forms, in as few requests as batch allows,
-    /// read with an account that sees every participant: the user's own if they are an administrator,
-    /// else an administrator's whose tokens work. Without one, a save is refused; a view falls back
-    /// to what the user sees.
-    /// </summary>
-    async Task<(CallListInfo List, List<Participant> Participants, List<CallStatus> Statuses, IReadOnlyList<CrmForm>? Forms, Bitrix24Account Reader)> ReadListWithReaderAsync(
-        AppSession session, int listId, bool requireAdmin, CancellationToken ct)
-    {
-        foreach (var reader in await ReadersAsync(session, requireAdmin, ct))
-        {
-            PagedRead read;
-            try
-            {
-                read = await client.ReadAllAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError,
-                    [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = listId }), new BatchCommand("crm.calllist.statuslist"), FormsCommand()], ct);
-            }
-            catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
-            {
-                throw new CallListNotFoundException(listId);
-            }
-            catch (Bitrix24Exception e) when (reader != session.Account && e is Bitrix24ReinstallRequiredException or Bitrix24AppDeletedException or Bitrix24AuthException)
-            {
-                // This administrator's tokens are dead; another one may do.
-                await failures.RecordAsync(reader.Key, e, ct);
-                continue;
-            }
-
-            if (read.Companions[0].Error is { } error)
-            {
-                throw error.Code == "LIST_ID_ERROR" ? new CallListNotFoundException(listId) : error;
-            }
-
-            var list = ParseList(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
-            var statuses = Rows(read.Companions[1].Result)
-                .Select(r => (Id: Text(r, "STATUS_ID"), Name: Text(r, "NAME"), Sort: IntOf(r, "SORT") ?? 0))
-                .Where(s => s.Id.Length > 0).OrderBy(s => s.Sort).Select(s => new CallStatus(s.Id, s.Name.Length > 0 ? s.Name : s.Id)).ToList();
-            var participants = read.Rows.Select(r => (Id: IntOf(r, "ID"), Status: Text(r, "STATUS"))).Where(p => p.Id is not null)
-                .Select(p => new Participant(p.Id!.Value, p.Status)).ToList();
-            return (list, participants, statuses, ParseForms(read.Companions[2]), reader);
-        }
-
-        throw new AdminNeededException();
-    }
-
-    async Task<IReadOnlyList<Bitrix24Account>> ReadersAsync(AppSession session, bool requireAdmin, CancellationToken ct)
-    {
-        if (session.Admin)
-        {
-            return [session.Account];
-        }
-
-        var admins = (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Take(3).Select(id => PortalStore.AccountOf(session.Portal, id)).ToList();
-        return requireAdmin ? admins : [.. admins, session.Account];
-    }
-
-    /// <summary>
-    /// The lists' creators' names and participant counts, in one batch: counts are read with an
-    /// administrator's account where one works (none where none does), names with it too, since the
-    /// page shows them anyway. Only lists with a full first page are read further.
-    /// </summary>
-    async Task<(Dictionary<long, string> Creators, Dictionary<int, int> Counts)> CreatorsAndCountsAsync(AppSession session, IReadOnlyList<long> creatorIds, IReadOnlyList<int> listIds, CancellationToken ct)
-    {
-        var counts = new Dictionary<int, int>();
-        var reader = (await ReadersAsync(session, requireAdmin: true, ct)).FirstOrDefault();
-        if (reader is null || listIds.Count == 0)
-        {
-            return (await UserNamesAsync(session.Account, creatorIds, ct), counts);
-        }
-
-        IReadOnlyList<BatchResult> answers;
-        try
-        {
-            answers = await client.BatchAsync(reader, [
-                new BatchCommand("user.get", UserFilter(creatorIds)),
-                .. listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })),
-            ], ct: ct);
-        }
-        catch (Bitrix24Exception e)
-        {
-            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
-            return (await UserNamesAsync(session.Account, creatorIds, ct), counts);
-        }
-
-        var creators = answers[0].Error is { } namesError ? NoUserNames(reader, namesError) : UserNames(answers[0].Result);
-        try
-        {
-            for (var i = 0; i < listIds.Count; i++)
-            {
-                var firstPage = answers[i + 1];
-                if (firstPage.Error is { Code: not "ACCESS_ERROR" })
-                {
-                    continue;
-                }
-
-                counts[listIds[i]] = (await client.ReadRestAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listIds[i] }, firstPage, Bitrix24Paging.UntilAccessError, ct)).Count;
-            }
-        }
-        catch (Bitrix24Exception e)
-        {
-            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
-        }
-
-        return (creators, counts);
-    }
-
-    async Task<Dictionary<long, string>> UserNamesAsync(Bitrix24Account account, IReadOnlyList<long> userIds, CancellationToken ct)
-    {
-        if (userIds.Count == 0)
-        {
-            return [];
-        }
-
-        try
-        {
-            return UserNames((await client.CallAsync(account, "user.get", UserFilter(userIds), ct)).Result);
-        }
-        catch (Bitrix24ApiException e)
-        {
-            return NoUserNames(account, e);
-        }
-    }
-
-    static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
-        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
-
-    static Dictionary<long, string> UserNames(JsonElement? result) =>
-        Rows(result).Where(r => IntOf(r, "ID") is not null)
-            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
-
-    /// <summary>Without the user scope the creators show as ids.</summary>
-    Dictionary<long, string> NoUserNames(Bitrix24Account account, Bitrix24Exception error)
-    {
-        logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", account.Key.MemberId, error.Code);
-        return [];
-    }
+    // ---- Cards
 
     /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>
     /// <param name="companyTitles">False where only existence, visibility or names matter: it saves the request for the titles.</param>

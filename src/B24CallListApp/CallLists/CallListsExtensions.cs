@@ -9,6 +9,7 @@ public static class CallListsExtensions
         services.AddOptions<CallListOptions>().Bind(configuration.GetSection(CallListOptions.Section))
             .Validate(o => o.MaxParticipants is >= 1 and <= 1_000_000, "CallLists:MaxParticipants must be between 1 and 1000000.")
             .ValidateOnStart();
+        services.AddMemoryCache();
         services.AddSingleton<CallListService>();
         return services;
     }

@@ -137,7 +137,8 @@ public static class PageApi
         try
         {
             await LineAsync(new { phase = "reading", text = texts["ReadingMatches"].Value });
-            var result = await lists.AddMatchingAsync(session, id, form?["q"], CancellationToken.None,
+            // The search and the wait for the list's turn stop when the page goes away; a write once sent finishes.
+            var result = await lists.AddMatchingAsync(session, id, form?["q"], ct,
                 count => LineAsync(new { phase = "saving", count, text = texts["Adding", count].Value }));
             var details = result.Dropped.Count > 0 ? new[] { texts["Dropped", string.Join(", ", result.Dropped)].Value } : [];
             await LineAsync(new
@@ -149,6 +150,10 @@ public static class PageApi
                 details,
                 added = result.Added,
             });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The page went away before anything was sent: there is nobody to tell.
         }
         catch (Exception e) when (e is Bitrix24Exception or CallListNotFoundException or SearchTooLongException)
         {

@@ -154,22 +154,6 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
-    public async Task Ids_the_portal_silently_dropped_are_reported_by_name()
-    {
-        var manager = await OpenAsync(2);
-
-        // Contact 27 belongs to user 1: the portal drops it from the manager's update and says nothing.
-        var page = await manager.AddSelectedAsync(1, [25, 27]);
-
-        Assert.Equal(200, page.Status);
-        Assert.Contains("Saved: 1 added, 0 removed.", page.StatusText, StringComparison.Ordinal);
-        var (_, contact) = await PortalRest.CallAsync(manager.Portal, manager.Portal.Admin.AccessToken, "crm.contact.list", new { filter = new { ID = 27 }, select = new[] { "NAME", "LAST_NAME" } });
-        var name = $"{contact["result"]![0]!["NAME"]} {contact["result"]![0]!["LAST_NAME"]}";
-        Assert.Contains($"Bitrix24 did not add these, as your CRM permissions do not show them: {name}.", page.StatusText, StringComparison.Ordinal);
-        Assert.Equal([.. ListOne, 25], await manager.ParticipantsAsync(1));
-    }
-
-    [Fact]
     public async Task When_no_administrator_account_works_a_save_is_refused_and_nothing_is_sent()
     {
         var manager = await OpenAsync(2);

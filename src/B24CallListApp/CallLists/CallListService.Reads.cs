@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Portals;
+
+namespace B24CallListApp.CallLists;
+
+/// <summary>No administrator's account proves itself one now, so the participants a user cannot see cannot be read, and a save could drop them.</summary>
+public sealed class AdminNeededException() : Exception("No account of this portal is an administrator whose tokens work.");
+
+/// <summary>The participants came back with a gap (a short page mid-list): the reader did not see them all, and a save could drop some.</summary>
+public sealed class IncompleteReadException() : Exception("The call list's participants were not all read.");
+
+/// <summary>
+/// The reads underneath every page and save. What a user sees is read with their own token: the list
+/// (which proves they may read it), its participants, statuses and forms. Only a save reads the
+/// whole participant set with an administrator's account, and only when <c>user.admin</c>, asked with
+/// that account in the same batch, says it still is one: rights change at any time.
+/// </summary>
+public sealed partial class CallListService
+{
+    /// <summary>One read of a list with one account.</summary>
+    /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
+    sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
+
+    /// <summary>What a save stands on: the list as the user reads it, and every participant, read by a proven administrator.</summary>
+    sealed record SaveRead(ListSnapshot Own, IReadOnlyList<Participant> All, bool UserIsAdmin);
+
+    static BatchCommand GetCommand(int listId) => new("crm.calllist.get", new JsonObject { ["ID"] = listId });
+
+    static readonly BatchCommand StatusesCommand = new("crm.calllist.statuslist");
+
+    static readonly BatchCommand IsAdminCommand = new("user.admin");
+
+    /// <summary>The list as the user's own token reads it; refused as not found when the portal says the user may not read it.</summary>
+    async Task<ListSnapshot> ReadOwnAsync(AppSession session, int listId, CancellationToken ct) =>
+        (await ReadWithAsync(session.Account, listId, details: true, proveAdmin: false, ct)).Snapshot;
+
+    /// <summary>
+    /// The list's participants in one paged read, with <c>crm.calllist.get</c> in its first batch; with
+    /// <paramref name="details"/> the statuses and forms too, with <paramref name="proveAdmin"/> <c>user.admin</c>.
+    /// </summary>
+    async Task<ListRead> ReadWithAsync(Bitrix24Account account, int listId, bool details, bool proveAdmin, CancellationToken ct)
+    {
+        List<BatchCommand> companions = [GetCommand(listId)];
+        if (details)
+        {
+            companions.AddRange([StatusesCommand, FormsCommand()]);
+        }
+
+        if (proveAdmin)
+        {
+            companions.Add(IsAdminCommand);
+        }
+
+        PagedRead read;
+        try
+        {
+            read = await client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError, companions, ct);
+        }
+        catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
+        {
+            throw new CallListNotFoundException(listId);
+        }
+
+        if (read.Companions[0].Error is { } error)
+        {
+            throw error.Code == "LIST_ID_ERROR" ? new CallListNotFoundException(listId) : error;
+        }
+
+        var list = ParseList(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
+        var statuses = details
+            ? Rows(read.Companions[1].Result)
+                .Select(r => (Id: Text(r, "STATUS_ID"), Name: Text(r, "NAME"), Sort: IntOf(r, "SORT") ?? 0))
+                .Where(s => s.Id.Length > 0).OrderBy(s => s.Sort).Select(s => new CallStatus(s.Id, s.Name.Length > 0 ? s.Name : s.Id)).ToList()
+            : [];
+        var forms = details ? ParseForms(read.Companions[2]) : null;
+        var participants = read.Rows.Select(r => (Id: IntOf(r, "ID"), Status: Text(r, "STATUS"))).Where(p => p.Id is not null)
+            .Select(p => new Participant(p.Id!.Value, p.Status)).ToList();
+        bool? admin = proveAdmin ? AdminAnswer(read.Companions[^1]) : null;
+        return new ListRead(new ListSnapshot(list, participants, statuses, forms), admin, read.Gapless);
+    }
+
+    /// <summary><c>user.admin</c>'s answer: true or false, or null when the portal gave none.</summary>
+    static bool? AdminAnswer(BatchResult result) => result is { Error: null, Result: { } value }
+        ? value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        }
+        : null;
+
+    /// <summary>
+    /// The user's own read beside every participant, read by an administrator proven in the same batch:
+    /// the user themselves when they are one, else the portal's other administrators, most recently
+    /// seen first. An account that is no longer an administrator loses its flag and the next is tried;
+    /// when none is left the save cannot be made safely.
+    /// </summary>
+    async Task<SaveRead> ReadForSaveAsync(AppSession session, int listId, CancellationToken ct)
+    {
+        if (session.Admin)
+        {
+            var self = await ReadWithAsync(session.Account, listId, details: true, proveAdmin: true, ct);
+            if (self.Admin == true)
+            {
+                return self.Gapless ? new SaveRead(self.Snapshot, self.Snapshot.Participants, UserIsAdmin: true) : throw new IncompleteReadException();
+            }
+
+            await NoLongerAdminAsync(session.Account, self.Admin, ct);
+            return new SaveRead(self.Snapshot, await ReadAsAdministratorAsync(session, listId, ct), UserIsAdmin: false);
+        }
+
+        // The user's read and the administrator's go out together; the user's answer speaks first.
+        var own = ReadOwnAsync(session, listId, ct);
+        var all = ReadAsAdministratorAsync(session, listId, ct);
+        try
+        {
+            await Task.WhenAll(own, all);
+        }
+        catch when (own.IsFaulted)
+        {
+            await own;
+        }
+
+        return new SaveRead(await own, await all, UserIsAdmin: false);
+    }
+
+    async Task<IReadOnlyList<Participant>> ReadAsAdministratorAsync(AppSession session, int listId, CancellationToken ct)
+    {
+        var admins = (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Where(id => id != session.Account.Key.UserId).Take(3);
+        foreach (var userId in admins)
+        {
+            var reader = PortalStore.AccountOf(session.Portal, userId);
+            ListRead read;
+            try
+            {
+                read = await ReadWithAsync(reader, listId, details: false, proveAdmin: true, ct);
+            }
+            catch (Bitrix24Exception e) when (e is Bitrix24ReinstallRequiredException or Bitrix24AppDeletedException or Bitrix24AuthException)
+            {
+                // This administrator's tokens are dead: recorded on their account, not the user's; another may do.
+                await failures.RecordAsync(reader.Key, e, ct);
+                continue;
+            }
+            catch (CallListNotFoundException)
+            {
+                // An administrator sees every list: this one is gone, unless the reader was demoted and may not see it.
+                if (await StillAdminAsync(reader, ct))
+                {
+                    throw;
+                }
+
+                continue;
+            }
+
+            if (read.Admin != true)
+            {
+                await NoLongerAdminAsync(reader, read.Admin, ct);
+                continue;
+            }
+
+            return read.Gapless ? read.Snapshot.Participants : throw new IncompleteReadException();
+        }
+
+        throw new AdminNeededException();
+    }
+
+    async Task<bool> StillAdminAsync(Bitrix24Account reader, CancellationToken ct)
+    {
+        var answer = AdminAnswer((await client.BatchAsync(reader, [IsAdminCommand], ct: ct))[0]);
+        await NoLongerAdminAsync(reader, answer, ct);
+        return answer == true;
+    }
+
+    /// <summary>An account the portal says is not an administrator (false, not a missing answer) loses its flag until it opens the app as one.</summary>
+    async Task NoLongerAdminAsync(Bitrix24Account account, bool? answer, CancellationToken ct)
+    {
+        if (answer == false)
+        {
+            logger.LogInformation("Account {Account} is no longer an administrator of its portal", account.Key);
+            await store.SetAdminAsync(account.Key, false, ct);
+        }
+    }
+
+    /// <summary>
+    /// The lists' creators' names, with the user's own token, and participant counts. Counts (never ids
+    /// or names) are read with an account that sees every participant, proven by <c>user.admin</c> in
+    /// the same batch; without one the lists show no count. Only lists with a full first page are read further.
+    /// </summary>
+    async Task<(Dictionary<long, string> Creators, Dictionary<int, int> Counts)> CreatorsAndCountsAsync(AppSession session, IReadOnlyList<long> creatorIds, IReadOnlyList<int> listIds, CancellationToken ct)
+    {
+        if (listIds.Count == 0)
+        {
+            return ([], []);
+        }
+
+        var countCommands = listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })).ToList();
+        if (session.Admin)
+        {
+            // One batch: the names, the proof and the first pages, all with the user's own account.
+            var answers = await client.BatchAsync(session.Account, [new BatchCommand("user.get", UserFilter(creatorIds)), IsAdminCommand, .. countCommands], ct: ct);
+            var names = answers[0].Error is { } namesError ? NoUserNames(session.Account, namesError) : UserNames(answers[0].Result);
+            var admin = AdminAnswer(answers[1]);
+            await NoLongerAdminAsync(session.Account, admin, ct);
+            return (names, admin == true ? await CountsAsync(session, session.Account, listIds, answers.Skip(2).ToList(), ct) : []);
+        }
+
+        var creators = UserNamesAsync(session.Account, creatorIds, ct);
+        var counts = CountsAsAdministratorAsync(session, listIds, countCommands, ct);
+        return (await creators, await counts);
+    }
+
+    async Task<Dictionary<int, int>> CountsAsAdministratorAsync(AppSession session, IReadOnlyList<int> listIds, IReadOnlyList<BatchCommand> countCommands, CancellationToken ct)
+    {
+        foreach (var userId in (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Take(3))
+        {
+            var reader = PortalStore.AccountOf(session.Portal, userId);
+            IReadOnlyList<BatchResult> answers;
+            try
+            {
+                answers = await client.BatchAsync(reader, [IsAdminCommand, .. countCommands], ct: ct);
+            }
+            catch (Bitrix24Exception e) when (e is Bitrix24ReinstallRequiredException or Bitrix24AppDeletedException or Bitrix24AuthException)
+            {
+                await failures.RecordAsync(reader.Key, e, ct);
+                continue;
+            }
+            catch (Bitrix24Exception e)
+            {
+                logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+                return [];
+            }
+
+            var admin = AdminAnswer(answers[0]);
+            if (admin == true)
+            {
+                return await CountsAsync(session, reader, listIds, answers.Skip(1).ToList(), ct);
+            }
+
+            await NoLongerAdminAsync(reader, admin, ct);
+        }
+
+        return [];
+    }
+
+    async Task<Dictionary<int, int>> CountsAsync(AppSession session, Bitrix24Account reader, IReadOnlyList<int> listIds, IReadOnlyList<BatchResult> firstPages, CancellationToken ct)
+    {
+        var counts = new Dictionary<int, int>();
+        try
+        {
+            for (var i = 0; i < listIds.Count; i++)
+            {
+                if (firstPages[i].Error is { Code: not "ACCESS_ERROR" })
+                {
+                    continue;
+                }
+
+                counts[listIds[i]] = (await client.ReadRestAsync(reader, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listIds[i] }, firstPages[i], Bitrix24Paging.UntilAccessError, ct)).Count;
+            }
+        }
+        catch (Bitrix24Exception e)
+        {
+            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+        }
+
+        return counts;
+    }
+
+    async Task<Dictionary<long, string>> UserNamesAsync(Bitrix24Account account, IReadOnlyList<long> userIds, CancellationToken ct)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+
+        try
+        {
+            return UserNames((await client.CallAsync(account, "user.get", UserFilter(userIds), ct)).Result);
+        }
+        catch (Bitrix24ApiException e)
+        {
+            return NoUserNames(account, e);
+        }
+    }
+
+    static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
+        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
+
+    static Dictionary<long, string> UserNames(JsonElement? result) =>
+        Rows(result).Where(r => IntOf(r, "ID") is not null)
+            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+
+    /// <summary>Without the user scope the creators show as ids.</summary>
+    Dictionary<long, string> NoUserNames(Bitrix24Account account, Bitrix24Exception error)
+    {
+        logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", account.Key.MemberId, error.Code);
+        return [];
+    }
+}
