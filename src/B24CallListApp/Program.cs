@@ -11,6 +11,7 @@ builder.Services.AddBitrix24(builder.Configuration);
 builder.Services.AddPortals(builder.Configuration);
 builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
+builder.Services.AddHealth();
 
 var app = builder.Build();
 app.UseAppPages();

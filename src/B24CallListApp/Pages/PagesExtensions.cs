@@ -3,6 +3,7 @@ using B24CallListApp.Operations;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace B24CallListApp.Pages;
 
@@ -19,15 +20,35 @@ public static class PagesExtensions
         // The iframe has no usable cookies, so the cookie-based antiforgery is off; forms that change
         // data carry the app's own token bound to the page session (Portals/PageSessions.cs).
         services.AddRazorPages(options => options.Conventions.ConfigureFilter(new IgnoreAntiforgeryTokenAttribute()));
-        services.Configure<ForwardedHeadersOptions>(options =>
-            // Only proxies on loopback (the defaults) are believed about the public scheme and host.
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+        // Only proxies on loopback (the defaults) and in App:ForwardedHeaders:KnownNetworks are believed
+        // about the client's address, the public scheme and the host.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<Portals.AppOptions>>((options, app) =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            foreach (var network in app.Value.ForwardedHeaders.KnownNetworks)
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
         return services;
     }
 
     public static WebApplication UseAppPages(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        // Pages and the API answer GET, HEAD and POST only; anything else is not a failure of the app.
+        app.Use((context, next) =>
+        {
+            var method = context.Request.Method;
+            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPost(method))
+            {
+                return next(context);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, HEAD, POST";
+            return Task.CompletedTask;
+        });
         app.UseServerTiming();
         app.UseExceptionHandler("/Error");
         app.UseStaticFiles();

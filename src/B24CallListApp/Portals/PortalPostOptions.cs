@@ -44,13 +44,36 @@ public sealed class AppOptions
 
     public string? PublicUrl { get; set; }
 
+    /// <summary>The reverse proxies whose <c>X-Forwarded-*</c> headers are believed (<c>App:ForwardedHeaders:KnownNetworks</c>).</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     public Uri? PublicBase => string.IsNullOrWhiteSpace(PublicUrl) ? null : new Uri(PublicUrl.TrimEnd('/') + "/");
+}
+
+/// <summary>
+/// Networks of the proxies in front of the app, in CIDR notation (<c>10.0.0.0/8</c>, <c>fd00::/8</c>). Only
+/// their forwarded headers say who the client is; loopback is always believed.
+/// </summary>
+public sealed class ForwardedHeadersSettings
+{
+    public List<string> KnownNetworks { get; set; } = [];
 }
 
 public sealed class AppOptionsValidator : IValidateOptions<AppOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AppOptions options) =>
-        string.IsNullOrWhiteSpace(options.PublicUrl) || Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.Query)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"App:PublicUrl '{options.PublicUrl}' is not an absolute http(s) URL such as https://calllists.example.com/.");
+    public ValidateOptionsResult Validate(string? name, AppOptions options)
+    {
+        var failures = new List<string>();
+        if (!(string.IsNullOrWhiteSpace(options.PublicUrl) || Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.Query)))
+        {
+            failures.Add($"App:PublicUrl '{options.PublicUrl}' is not an absolute http(s) URL such as https://calllists.example.com/.");
+        }
+
+        foreach (var network in options.ForwardedHeaders.KnownNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+        {
+            failures.Add($"App:ForwardedHeaders:KnownNetworks '{network}' is not a network in CIDR notation such as 10.0.0.0/8.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

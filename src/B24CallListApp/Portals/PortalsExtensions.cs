@@ -9,6 +9,9 @@ public static class PortalsExtensions
     /// <summary>The rate-limiting policy of every endpoint a portal POSTs to.</summary>
     public const string PortalPostsPolicy = "portal-posts";
 
+    /// <summary>The same per-address budget for <c>/events</c>, kept apart from the opens'.</summary>
+    public const string PortalEventsPolicy = "portal-events";
+
     public static IServiceCollection AddPortals(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PortalPostOptions>().Bind(configuration.GetSection(PortalPostOptions.Section)).ValidateOnStart();
@@ -33,18 +36,9 @@ public static class PortalsExtensions
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(PortalPostsPolicy, context =>
-            {
-                var options = context.RequestServices.GetRequiredService<IOptions<PortalPostOptions>>().Value;
-                return RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.PerAddressBurst,
-                    TokensPerPeriod = options.PerAddressPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
+            // Events have a budget of their own: a flood of page opens from an address cannot starve installs.
+            limiter.AddPolicy(PortalPostsPolicy, PerClientAddress);
+            limiter.AddPolicy(PortalEventsPolicy, PerClientAddress);
             limiter.OnRejected = (context, _) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "1";
@@ -55,7 +49,46 @@ public static class PortalsExtensions
     }
 
     public static void MapPortals(this IEndpointRouteBuilder app) =>
-        app.MapEvents().RequireRateLimiting(PortalPostsPolicy);
+        app.MapEvents().RequireRateLimiting(PortalEventsPolicy);
+
+    static RateLimitPartition<string> PerClientAddress(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<PortalPostOptions>>().Value;
+        return RateLimitPartition.GetTokenBucketLimiter(ClientPartition(context.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.PerAddressBurst,
+            TokensPerPeriod = options.PerAddressPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    /// <summary>
+    /// The client's budget key: its IPv4 address, or its IPv6 /64 (one subscriber's network: a host can
+    /// take a new address in it for every request). The address is the real client's behind known proxies.
+    /// </summary>
+    public static string ClientPartition(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     /// <summary>Says at start, in Production, which settings leave tokens or placements less safe than they should be.</summary>
     public static void WarnAboutUnsafeSettings(this WebApplication app)

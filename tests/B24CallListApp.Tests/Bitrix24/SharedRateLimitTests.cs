@@ -93,11 +93,11 @@ public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixt
         {
             await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
             var healthz = new Uri(AppFixture.AddressOf(instance), "healthz");
-            var healthy = await HealthAsync(healthz);
+            var healthy = await Health.GetAsync(app.Http, healthz);
             Assert.Equal((200, "Healthy", "Healthy"), (healthy.Status, (string)healthy.Body["status"]!, (string)healthy.Body["checks"]!["redis"]!["status"]!));
 
             redis.Stop();
-            var degraded = await HealthAsync(healthz);
+            var degraded = await Health.WaitForAsync(app.Http, healthz, a => (string)a.Body["status"]! != "Healthy");
             Assert.Equal((200, "Degraded", "Degraded"), (degraded.Status, (string)degraded.Body["status"]!, (string)degraded.Body["checks"]!["redis"]!["status"]!));
             Assert.Equal("Healthy", (string)degraded.Body["checks"]!["database"]!["status"]!);
         }
@@ -112,12 +112,6 @@ public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixt
     {
         var error = Assert.ThrowsAny<Exception>(() => app.CreateApp(settings: new Dictionary<string, string?> { ["Redis:Configuration"] = "redis.internal:6379,bogus=1" }));
         Assert.Contains("Redis:Configuration", error.ToString(), StringComparison.Ordinal);
-    }
-
-    async Task<(int Status, JsonNode Body)> HealthAsync(Uri healthz)
-    {
-        using var response = await app.Http.GetAsync(healthz);
-        return ((int)response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
     }
 
     static async Task CallsAsync(ClientHarness harness, Bitrix24Account account, int count)

@@ -333,8 +333,8 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         folder.Delete(recursive: true);
-        using var broken = await app.Http.GetAsync(new Uri(AppFixture.AddressOf(instance), "healthz"));
-        Assert.Equal(503, (int)broken.StatusCode);
+        var broken = await Health.WaitForAsync(app.Http, new Uri(AppFixture.AddressOf(instance), "healthz"), a => a.Status == 503);
+        Assert.Equal((503, "Unhealthy"), (broken.Status, (string)broken.Body["checks"]!["database"]!["status"]!));
     }
 
     [Fact]
