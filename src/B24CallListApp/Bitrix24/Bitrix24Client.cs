@@ -51,7 +51,11 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
     public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, object? parameters, CancellationToken ct = default) =>
         CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, Bitrix24Methods.IsRepeatable(method), ct);
 
-    public async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, CancellationToken ct = default)
+    public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, CancellationToken ct = default) =>
+        CallAsync(account, method, parameters, repeatable, startWithin: null, ct);
+
+    /// <param name="startWithin">How long each attempt may wait for the portal's limit; past it the call is not sent (<see cref="Bitrix24NotSentException"/>).</param>
+    public async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, TimeSpan? startWithin, CancellationToken ct)
     {
         var token = await tokens.GetAsync(account.Key, ct);
         var refreshed = false;
@@ -62,7 +66,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
             body["auth"] = token.AccessToken;
             try
             {
-                return await SendAsync(account, method, body, repeatable, ct);
+                return await SendAsync(account, method, body, repeatable, ct, startWithin);
             }
             catch (Bitrix24AuthException e) when (e.Code == "expired_token" && !refreshed)
             {
@@ -108,7 +112,7 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         return account with { ClientEndpoint = info.ClientEndpoint };
     }
 
-    async Task<Bitrix24Response> SendAsync(Bitrix24Account account, string method, JsonObject body, bool repeatable, CancellationToken ct)
+    async Task<Bitrix24Response> SendAsync(Bitrix24Account account, string method, JsonObject body, bool repeatable, CancellationToken ct, TimeSpan? startWithin = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(account.ClientEndpoint, method + ".json"))
         {
@@ -117,6 +121,10 @@ public sealed class Bitrix24Client(HttpClient http, AccountTokens tokens, Portal
         request.Options.Set(Bitrix24Request.Portal, account.Key.MemberId);
         request.Options.Set(Bitrix24Request.Method, method);
         request.Options.Set(Bitrix24Request.Repeatable, repeatable);
+        if (startWithin is { } within)
+        {
+            request.Options.Set(Bitrix24Request.StartWithin, within);
+        }
 
         HttpResponseMessage response;
         try

@@ -82,6 +82,10 @@ public sealed class Bitrix24UnexpectedResponseException(string method, int httpS
 public sealed class Bitrix24ResponseTooLargeException(string method, long limit)
     : Bitrix24Exception($"Bitrix24 {method} answered more than {limit} bytes; the answer was refused", "RESPONSE_TOO_LARGE");
 
+/// <summary>A call that had to start within a time (a write under a lease) waited longer for the portal's limit: it was not sent.</summary>
+public sealed class Bitrix24NotSentException(string method)
+    : Bitrix24Exception($"Bitrix24 {method} was not sent: the portal's limit did not let it start in time", "NOT_SENT");
+
 /// <summary>A paged read passed <see cref="Bitrix24Options.MaxRowsPerRead"/> rows or <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
 public sealed class Bitrix24ReadLimitException(string method, string what)
     : Bitrix24Exception($"Reading {method} stopped: {what}", "READ_LIMIT");

@@ -8,6 +8,9 @@ static class Bitrix24Request
     public static readonly HttpRequestOptionsKey<string> Portal = new("Bitrix24.Portal");
     public static readonly HttpRequestOptionsKey<string> Method = new("Bitrix24.Method");
     public static readonly HttpRequestOptionsKey<bool> Repeatable = new("Bitrix24.Repeatable");
+
+    /// <summary>How long each attempt may wait for the portal's limit before it is given up unsent.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> StartWithin = new("Bitrix24.StartWithin");
 }
 
 /// <summary>
@@ -62,7 +65,23 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         request.Options.TryGetValue(Bitrix24Request.Method, out var method);
         portal ??= request.RequestUri?.Authority ?? "";
         method ??= "";
-        await limiter.AcquireAsync(portal, method, ct);
+        if (request.Options.TryGetValue(Bitrix24Request.StartWithin, out var startWithin))
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(startWithin);
+            try
+            {
+                await limiter.AcquireAsync(portal, method, wait.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new Bitrix24NotSentException(method);
+            }
+        }
+        else
+        {
+            await limiter.AcquireAsync(portal, method, ct);
+        }
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
         attempt.CancelAfter(options.Value.RequestTimeout);

@@ -247,10 +247,10 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
     {
         // Saves to one list take turns within this instance, and across instances through a lease in the database.
         using var turn = await _saves.EnterAsync((session.Portal.MemberId, listId), ct);
-        IAsyncDisposable lease;
+        Data.DbLease lease;
         try
         {
-            lease = await leases.AcquireAsync($"calllist:{session.Portal.MemberId}:{listId.ToString(CultureInfo.InvariantCulture)}", TimeSpan.FromMinutes(5), ct);
+            lease = await leases.AcquireAsync($"calllist:{session.Portal.MemberId}:{listId.ToString(CultureInfo.InvariantCulture)}", ct);
         }
         catch (System.Data.Common.DbException e)
         {
@@ -260,11 +260,11 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
 
         await using (lease)
         {
-            return await SaveLeasedAsync(session, listId, plan, ct);
+            return await SaveLeasedAsync(session, listId, plan, lease, ct);
         }
     }
 
-    async Task<SaveResult> SaveLeasedAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
+    async Task<SaveResult> SaveLeasedAsync(AppSession session, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, Data.DbLease lease, CancellationToken ct)
     {
         SaveRead read;
         try
@@ -351,17 +351,25 @@ public sealed partial class CallListService(Bitrix24Client client, PortalStore s
         var formName = formId is { } named ? forms?.FirstOrDefault(f => f.Id == named)?.Name ?? "#" + named.ToString(CultureInfo.InvariantCulture) : null;
         try
         {
-            // Sent as the user, with their rights; the write itself is not abandoned with their request.
+            // The lease is confirmed ours for a whole term, and the update must start within a third of it: no
+            // other instance can have read and replaced the list in between. Sent as the user, with their
+            // rights; once sent, the write is not abandoned with their request.
+            await lease.ConfirmAsync(ct);
             Changed(session.Portal.MemberId, listId);
-            await client.CallAsync(session.Account, "crm.calllist.update", parameters, repeatable: true, CancellationToken.None);
+            await client.CallAsync(session.Account, "crm.calllist.update", parameters, repeatable: true, startWithin: Data.DbLeases.Term / 3, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Data.LeaseLostException or System.Data.Common.DbException)
+        {
+            logger.LogWarning("The save lease of call list {ListId} in portal {MemberId} was lost before the update; nothing was sent", listId, session.Portal.MemberId);
+            return new SaveResult(SaveOutcome.Failed, "NotSavedTryAgain", [], 503) { ListId = listId };
         }
         catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
         {
             return Refusal(e, formId);
         }
-        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or (Bitrix24ApiException and not Bitrix24AuthException))
+        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24NotSentException or (Bitrix24ApiException and not Bitrix24AuthException))
         {
-            // The write may or may not have happened: a fresh read says which.
+            // The write may or may not have happened (an earlier attempt may have): a fresh read says which.
             logger.LogWarning("Saving call list {ListId} in portal {MemberId} ended without an answer ({Code}); reading it back", listId, session.Portal.MemberId, e.Code);
             return await OutcomeOfUnansweredSaveAsync(session, listId, current, next, formId, e);
         }

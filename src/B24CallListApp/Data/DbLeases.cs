@@ -2,116 +2,154 @@ using Microsoft.EntityFrameworkCore;
 
 namespace B24CallListApp.Data;
 
+/// <summary>The lease was taken over by another instance (its holder stalled past the term): whatever it guarded must not go ahead.</summary>
+public sealed class LeaseLostException(string key) : Exception($"The lease on {key} was lost.");
+
 /// <summary>
 /// Leases in the database, so that app instances sharing it take turns: at most one holds a name (an
 /// account's refresh, a call list's save) at a time, and a lease whose holder died ends by itself.
 /// <para>
-/// A live holder renews its lease every third of <see cref="Term"/>; one that was killed stops renewing, so
-/// the others wait at most a term for it, not for the longest the work could have taken.
+/// Expiry is computed on the database's clock, so instances whose clocks disagree still agree on when a
+/// lease ran out. A holder renews its lease every third of <see cref="Term"/> until it is disposed; one
+/// that was killed stops renewing, so the others wait at most a term for it. A renewal that finds the
+/// lease no longer its own marks it lost, and <see cref="DbLease.ConfirmAsync"/> says so before a write.
 /// </para>
 /// </summary>
 public sealed class DbLeases(IDbContextFactory<AppDb> dbFactory, TimeProvider time)
 {
     static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(250);
 
-    TimeProvider Time => time;
-
     /// <summary>How long a lease outlives its holder's last renewal.</summary>
     public static readonly TimeSpan Term = TimeSpan.FromSeconds(15);
 
-    /// <summary>Waits until the lease on <paramref name="key"/> is this caller's; it is held until released, for <paramref name="hold"/> at most.</summary>
-    public async Task<IAsyncDisposable> AcquireAsync(string key, TimeSpan hold, CancellationToken ct)
+    internal TimeProvider Time => time;
+
+    /// <summary>Waits until the lease on <paramref name="key"/> is this caller's (or <paramref name="ct"/> ends the wait); held until disposed.</summary>
+    public async Task<DbLease> AcquireAsync(string key, CancellationToken ct)
     {
         var owner = Guid.NewGuid().ToString("N");
-        var term = hold < Term ? hold : Term;
         var pause = TimeSpan.FromMilliseconds(10);
-        while (!await TryAcquireAsync(key, owner, term, ct))
+        while (!await TryAcquireAsync(key, owner, ct))
         {
-            await Task.Delay(pause, ct);
+            await Task.Delay(pause, time, ct);
             pause = pause * 2 < MaxPause ? pause * 2 : MaxPause;
         }
 
-        return new Lease(this, key, owner, term, time.GetUtcNow() + hold);
+        return new DbLease(this, key, owner);
     }
 
-    async Task ExtendAsync(string key, string owner, TimeSpan term, CancellationToken ct)
+    /// <summary>The statements of one provider, each computing "now" on the database's own clock (Unix milliseconds).</summary>
+    sealed record LeaseSql(string TakeOver, string Insert, string Extend)
     {
-        var until = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)term.TotalMilliseconds;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Leases.Where(l => l.Key == key && l.Owner == owner).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAtMs, until), ct);
+        public static LeaseSql For(string now) => new(
+            "UPDATE \"Leases\" SET \"Owner\" = {0}, \"ExpiresAtMs\" = " + now + " + {1} WHERE \"Key\" = {2} AND \"ExpiresAtMs\" < " + now,
+            "INSERT INTO \"Leases\" (\"Key\", \"Owner\", \"ExpiresAtMs\") VALUES ({0}, {1}, " + now + " + {2}) ON CONFLICT (\"Key\") DO NOTHING",
+            "UPDATE \"Leases\" SET \"ExpiresAtMs\" = " + now + " + {0} WHERE \"Key\" = {1} AND \"Owner\" = {2}");
     }
 
-    async Task<bool> TryAcquireAsync(string key, string owner, TimeSpan hold, CancellationToken ct)
+    static readonly LeaseSql Postgres = LeaseSql.For("CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)");
+    static readonly LeaseSql Sqlite = LeaseSql.For("CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)");
+
+    static LeaseSql SqlOf(AppDb db) => db.Database.IsNpgsql() ? Postgres : Sqlite;
+
+    static long TermMs => (long)Term.TotalMilliseconds;
+
+    async Task<bool> TryAcquireAsync(string key, string owner, CancellationToken ct)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var until = now + (long)hold.TotalMilliseconds;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var sql = SqlOf(db);
         // Take over a lease that has run out, or insert a new one: both single statements, atomic in SQLite and PostgreSQL.
-        var taken = await db.Leases.Where(l => l.Key == key && l.ExpiresAtMs < now)
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Owner, owner).SetProperty(l => l.ExpiresAtMs, until), ct);
-        if (taken == 1)
+        if (await db.Database.ExecuteSqlRawAsync(sql.TakeOver, [owner, TermMs, key], ct) == 1)
         {
             return true;
         }
 
-        return await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO \"Leases\" (\"Key\", \"Owner\", \"ExpiresAtMs\") VALUES ({key}, {owner}, {until}) ON CONFLICT (\"Key\") DO NOTHING", ct) == 1;
+        return await db.Database.ExecuteSqlRawAsync(sql.Insert, [key, owner, TermMs], ct) == 1;
     }
 
-    async Task ReleaseAsync(string key, string owner)
+    /// <summary>Another term from now, on the database's clock; false when the lease is no longer this owner's.</summary>
+    internal async Task<bool> ExtendAsync(string key, string owner, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Database.ExecuteSqlRawAsync(SqlOf(db).Extend, [TermMs, key, owner], ct) == 1;
+    }
+
+    internal async Task ReleaseAsync(string key, string owner)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await db.Leases.Where(l => l.Key == key && l.Owner == owner).ExecuteDeleteAsync(CancellationToken.None);
     }
+}
 
-    sealed class Lease : IAsyncDisposable
+/// <summary>One held lease: renewed until disposed, and lost if another instance took it over meanwhile.</summary>
+public sealed class DbLease : IAsyncDisposable
+{
+    readonly DbLeases _leases;
+    readonly string _key;
+    readonly string _owner;
+    readonly CancellationTokenSource _released = new();
+    readonly Task _renewing;
+    int _disposed;
+    volatile bool _lost;
+
+    internal DbLease(DbLeases leases, string key, string owner)
     {
-        readonly DbLeases _leases;
-        readonly string _key;
-        readonly string _owner;
-        readonly CancellationTokenSource _released = new();
-        readonly Task _renewing;
-        int _disposed;
+        (_leases, _key, _owner) = (leases, key, owner);
+        _renewing = RenewAsync();
+    }
 
-        public Lease(DbLeases leases, string key, string owner, TimeSpan term, DateTimeOffset heldUntil)
+    /// <summary>A renewal found the lease taken over.</summary>
+    public bool Lost => _lost;
+
+    /// <summary>
+    /// Renews the lease now and throws <see cref="LeaseLostException"/> when it is no longer this holder's: called
+    /// right before a write it guards, which then has a whole <see cref="DbLeases.Term"/> to start.
+    /// </summary>
+    public async Task ConfirmAsync(CancellationToken ct)
+    {
+        if (_lost || !await _leases.ExtendAsync(_key, _owner, ct))
         {
-            (_leases, _key, _owner) = (leases, key, owner);
-            _renewing = RenewAsync(term, heldUntil);
+            _lost = true;
+            throw new LeaseLostException(_key);
         }
+    }
 
-        async Task RenewAsync(TimeSpan term, DateTimeOffset heldUntil)
+    async Task RenewAsync()
+    {
+        using var every = new PeriodicTimer(DbLeases.Term / 3, _leases.Time);
+        try
         {
-            using var every = new PeriodicTimer(term / 3, _leases.Time);
-            try
+            while (await every.WaitForNextTickAsync(_released.Token))
             {
-                while (await every.WaitForNextTickAsync(_released.Token) && _leases.Time.GetUtcNow() < heldUntil)
+                try
                 {
-                    try
+                    if (!await _leases.ExtendAsync(_key, _owner, _released.Token))
                     {
-                        await _leases.ExtendAsync(_key, _owner, term, _released.Token);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // The database is away: the lease may run out meanwhile, and then another instance may take over.
+                        _lost = true;
+                        return;
                     }
                 }
-            }
-            catch (OperationCanceledException)
-            {
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database is away: the lease may run out meanwhile, and then another instance may take over.
+                }
             }
         }
-
-        public async ValueTask DisposeAsync()
+        catch (OperationCanceledException)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 1)
-            {
-                return;
-            }
-
-            await _released.CancelAsync();
-            await _renewing;
-            _released.Dispose();
-            await _leases.ReleaseAsync(_key, _owner);
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _released.CancelAsync();
+        await _renewing;
+        _released.Dispose();
+        await _leases.ReleaseAsync(_key, _owner);
     }
 }

@@ -20,7 +20,7 @@ public sealed class DbTokenStore(IDbContextFactory<AppDb> dbFactory, TokenProtec
     {
         try
         {
-            return await leases.AcquireAsync("refresh:" + account, hold, ct);
+            return await leases.AcquireAsync("refresh:" + account, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
