@@ -345,6 +345,13 @@ public static class ControlEndpoints
 
         var body = await BodyAsync(request);
         portal.Quirks.IgnoreStart = OptionalBool(body, "ignoreStart") ?? portal.Quirks.IgnoreStart;
+        var pad = OptionalNumber(body, "padRowsBytes");
+        if (pad is < 0 or > 1_000_000)
+        {
+            throw new BadRequest("'padRowsBytes' must be between 0 and 1000000");
+        }
+
+        portal.Quirks.PadRowsBytes = (int?)pad ?? portal.Quirks.PadRowsBytes;
         return Results.NoContent();
     });
 

@@ -116,6 +116,9 @@ public sealed class PortalQuirks
 {
     /// <summary>List methods answer the first page whatever <c>start</c> says.</summary>
     public bool IgnoreStart { get; set; }
+
+    /// <summary>Rows of <c>crm.calllist.items.get</c> carry a field of this many characters more (a hostile portal's bulk).</summary>
+    public int PadRowsBytes { get; set; }
 }
 
 public sealed record PlacementBinding(string Placement, string Handler, string Title, string ClientId);

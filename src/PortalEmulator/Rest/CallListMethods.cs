@@ -98,11 +98,21 @@ public static class CallListMethods
             throw new RestError(403, "ACCESS_ERROR", "Access denied");
         }
 
-        return new RestResult(new JsonArray(page.Select(i => (JsonNode)new JsonObject
+        var padding = call.Portal.Quirks.PadRowsBytes > 0 ? new string('x', call.Portal.Quirks.PadRowsBytes) : null;
+        return new RestResult(new JsonArray(page.Select(i =>
         {
-            ["ID"] = i.EntityId.ToString(CultureInfo.InvariantCulture),
-            ["STATUS"] = i.Status,
-            ["ENTITY_TYPE"] = list.EntityTypeId,
+            var row = new JsonObject
+            {
+                ["ID"] = i.EntityId.ToString(CultureInfo.InvariantCulture),
+                ["STATUS"] = i.Status,
+                ["ENTITY_TYPE"] = list.EntityTypeId,
+            };
+            if (padding is not null)
+            {
+                row["PADDING"] = padding;
+            }
+
+            return (JsonNode)row;
         }).ToArray()));
     }
 
