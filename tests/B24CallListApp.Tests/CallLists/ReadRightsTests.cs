@@ -163,6 +163,31 @@ public sealed class ReadRightsTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(200, (await manager.ListAsync(1)).Status);
     }
 
+    [Fact]
+    public async Task Searching_as_one_types_reads_the_lists_participants_once_and_a_save_always_reads_fresh()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var manager = await WorkspaceClient.OpenAsync(app, portal, 2);
+        async Task<int> ItemReadsAsync() => (await app.Control.RequestsAsync(portal)).Count(r => r.Method == "crm.calllist.items.get");
+
+        await manager.SearchAsync(1, "I");
+        var afterFirst = await ItemReadsAsync();
+        await manager.SearchAsync(1, "Iv");
+        await manager.SearchAsync(1, "Iva");
+        Assert.Equal(afterFirst, await ItemReadsAsync());
+
+        // The save reads the list again (as the user, and as the administrator), whatever the picker holds ...
+        var page = await manager.AddSelectedAsync(1, [25]);
+        Assert.Equal(200, page.Status);
+        var afterSave = await ItemReadsAsync();
+        Assert.True(afterSave > afterFirst);
+
+        // ... and drops what the picker held: the next keystroke reads the list as it now is.
+        var search = await manager.SearchAsync(1, "Ivan");
+        Assert.True(await ItemReadsAsync() > afterSave);
+        Assert.Equal(200, search.Status);
+    }
+
     async Task<List<string>> NamesAsync(EmulatedPortal portal, IEnumerable<int> ids)
     {
         var (_, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { filter = new Dictionary<string, object> { ["@ID"] = ids.ToArray() }, select = new[] { "NAME", "LAST_NAME" } });
