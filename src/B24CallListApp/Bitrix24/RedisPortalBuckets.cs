@@ -35,7 +35,8 @@ public sealed class RedisOptions
 public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
 {
     // KEYS[1]: the portal's bucket, held as the moment (µs) at which it would be full again.
-    // ARGV: µs per request, burst, the most requests that may wait, and "take" or "drain".
+    // ARGV: µs per request, burst, the most requests that may wait, and "take", "drain" or "release"
+    // (a caller gave up the place it took: the bucket gets one interval back, never below empty).
     // Returns µs to wait before sending, or -1 when too many already wait.
     const string Script = """
         local clock = redis.call('TIME')
@@ -47,6 +48,8 @@ public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
         local wait = 0
         if ARGV[4] == 'drain' then
           full_at = math.max(full_at, now + burst * interval)
+        elseif ARGV[4] == 'release' then
+          full_at = math.max(now, full_at - interval)
         else
           full_at = full_at + interval
           wait = full_at - now - burst * interval
@@ -93,8 +96,16 @@ public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
 
         if (wait > 0)
         {
-            // The place is ours; a caller that gives up meanwhile leaves it unused, which only errs on the safe side.
-            await Task.Delay(TimeSpan.FromMicroseconds(wait.Value), _time, ct);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMicroseconds(wait.Value), _time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // A caller that gives up (the user left the page) hands its place back, so those behind it wait no longer for it.
+                await RunAsync(portal, "release");
+                throw;
+            }
         }
 
         return true;

@@ -108,6 +108,34 @@ public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task Places_given_up_by_abandoned_calls_are_handed_back_to_those_still_waiting()
+    {
+        var redis = await RedisServer.GetAsync();
+        await using var harness = new ClientHarness(Control, new()
+        {
+            ["Bitrix24:RateLimit:BurstLimit"] = "2",
+            ["Bitrix24:RateLimit:RequestsPerSecond"] = "2",
+            ["Redis:Configuration"] = redis.Configuration,
+        });
+        var buckets = harness.Get<IPortalBuckets>();
+        Assert.IsType<RedisPortalBuckets>(buckets);
+        var portal = "abandoned-" + Guid.NewGuid().ToString("N");
+        Assert.True(await buckets.TakeAsync(portal, default));
+
+        // Twenty callers take places five to ten seconds ahead, then their users leave the page.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            using var gone = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await buckets.TakeAsync(portal, gone.Token));
+        }));
+
+        // The next caller waits about one interval, not behind the twenty places nobody uses.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await buckets.TakeAsync(portal, default));
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(2), $"the next caller waited {waited.Elapsed}");
+    }
+
+    [Fact]
     public void A_redis_configuration_that_is_not_one_stops_the_start_with_a_message_naming_the_key()
     {
         var error = Assert.ThrowsAny<Exception>(() => app.CreateApp(settings: new Dictionary<string, string?> { ["Redis:Configuration"] = "redis.internal:6379,bogus=1" }));
