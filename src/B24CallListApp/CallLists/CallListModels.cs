@@ -116,7 +116,7 @@ public sealed record SaveResult(SaveOutcome Outcome, string TextKey, IReadOnlyLi
 }
 
 /// <summary>A search string no portal would want: too long to be a name, a phone or an e-mail.</summary>
-public sealed class SearchTooLongException() : Exception("The search is longer than " + CallListService.MaxSearchLength + " characters.");
+public sealed class SearchTooLongException() : Exception("The search is longer than " + CrmSearch.MaxSearchLength + " characters.");
 
 /// <summary>The list does not exist in this portal, or the user cannot see it.</summary>
 public sealed class CallListNotFoundException(int listId) : Exception($"Call list {listId} was not found")

@@ -10,7 +10,10 @@ public static class CallListsExtensions
             .Validate(o => o.MaxParticipants is >= 1 and <= 1_000_000, "CallLists:MaxParticipants must be between 1 and 1000000.")
             .ValidateOnStart();
         services.AddMemoryCache();
-        services.AddSingleton<CallListService>();
+        services.AddSingleton<CrmSearch>();
+        services.AddSingleton<ListReader>();
+        services.AddSingleton<CallListReads>();
+        services.AddSingleton<CallListSaver>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ namespace B24CallListApp.Pages;
 /// The app's page shows the call lists; a contact's or company's row menu shows "Add to call list".
 /// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListService lists) : WorkspacePageModel
+public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListReads reads, CrmSearch crm) : WorkspacePageModel
 {
     static readonly Dictionary<string, EntityKind> RowMenus = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -51,11 +51,11 @@ public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallL
                 && post.PlacementOptions.TryGetValue("ID", out var idText)
                 && int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var entityId) && entityId > 0)
             {
-                Placement = await Pages.Placement.AddModel.LoadAsync(this, lists, kind, entityId, ct);
+                Placement = await Pages.Placement.AddModel.LoadAsync(this, reads, crm, kind, entityId, ct);
             }
             else
             {
-                Lists = await lists.ListsAsync(Session!, 1, kind: null, ct);
+                Lists = await reads.ListsAsync(Session!.Actor, 1, kind: null, ct);
             }
 
             return Page();

@@ -72,7 +72,7 @@ public static class PageApi
             : Results.Json(new { memberId = session.Session.MemberId, userId = session.Session.UserId, domain = session.Portal.Domain });
     }
 
-    static async Task<IResult> CallListsAsync(HttpContext context, SessionResolver resolver, CallListService lists, PortalFailures failures, IStringLocalizer<SharedResource> texts, CancellationToken ct)
+    static async Task<IResult> CallListsAsync(HttpContext context, SessionResolver resolver, CallListReads reads, PortalFailures failures, IStringLocalizer<SharedResource> texts, CancellationToken ct)
     {
         var (session, refusal) = await resolver.ResolveAsync(context.Request.Headers[PageSessions.HeaderName], ct);
         if (session is null)
@@ -83,7 +83,7 @@ public static class PageApi
         try
         {
             var page = int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 1;
-            var result = await lists.ListsAsync(session, page, kind: null, ct);
+            var result = await reads.ListsAsync(session.Actor, page, kind: null, ct);
             return Results.Json(result.Lists.Select(l => new
             {
                 id = l.List.Id,
@@ -109,7 +109,7 @@ public static class PageApi
     /// the matches, saving them) and ends with the outcome the page announces. The save itself is not
     /// abandoned if the page goes away.
     /// </summary>
-    static async Task AddAllAsync(HttpContext context, int id, SessionResolver resolver, FormTokens forms, CallListService lists, PortalFailures failures, IStringLocalizer<SharedResource> texts)
+    static async Task AddAllAsync(HttpContext context, int id, SessionResolver resolver, FormTokens forms, CallListSaver saver, PortalFailures failures, IStringLocalizer<SharedResource> texts)
     {
         var ct = context.RequestAborted;
         var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(ct) : null;
@@ -138,7 +138,7 @@ public static class PageApi
         {
             await LineAsync(new { phase = "reading", text = texts["ReadingMatches"].Value });
             // The search and the wait for the list's turn stop when the page goes away; a write once sent finishes.
-            var result = await lists.AddMatchingAsync(session, id, form?["q"], ct,
+            var result = await saver.AddMatchingAsync(session.Actor, id, form?["q"], ct,
                 count => LineAsync(new { phase = "saving", count, text = texts["Adding", count].Value }));
             var details = result.Dropped.Count > 0 ? new[] { texts["Dropped", string.Join(", ", result.Dropped)].Value } : [];
             await LineAsync(new

@@ -78,11 +78,11 @@ public abstract class WorkspacePageModel : AppPageModel
     }
 
     /// <summary>The picker's search; one that no portal would want (too long) is refused here, and nothing is asked.</summary>
-    protected async Task<SearchPage> SearchAsync(CallListService lists, EntityKind kind, Lists.PickerForm form)
+    protected async Task<SearchPage> SearchAsync(CrmSearch crm, EntityKind kind, Lists.PickerForm form)
     {
         try
         {
-            return await lists.SearchAsync(Session!, kind, form.Query, form.Page, HttpContext.RequestAborted);
+            return await crm.SearchAsync(Session!.Actor, kind, form.Query, form.Page, HttpContext.RequestAborted);
         }
         catch (SearchTooLongException)
         {

@@ -8,6 +8,17 @@ public sealed record AppSession(PageSession Session, PortalRecord Portal, Bitrix
 {
     /// <summary>The portal's web origin: the only one allowed to frame the session's pages.</summary>
     public string PortalOrigin => Account.ClientEndpoint.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>Who the page's calls act as.</summary>
+    public Actor Actor => new(Portal, Account, Admin);
+}
+
+/// <summary>Who a call to a portal acts as: a user's account there, and whether the app holds them for an administrator (asked again before it is relied on).</summary>
+public sealed record Actor(PortalRecord Portal, Bitrix24Account Account, bool Admin)
+{
+    public string MemberId => Portal.MemberId;
+
+    public long UserId => Account.Key.UserId;
 }
 
 /// <summary>Why a session cannot be used: an HTTP status and the key of the sentence that tells the user what to do.</summary>

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/{id}/add</c>: the picker for a list's kind. Search as you type, page, choose many (kept
 /// across pages), add the chosen ones, or add every match.
 /// </summary>
-public sealed class AddModel(CallListService lists) : SessionPageModel
+public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
 {
     public int ListId { get; private set; }
 
@@ -40,7 +40,7 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             return await ShowAsync(id, form);
         }
 
-        var result = await lists.SaveAsync(Session!, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session!.Actor, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form, result.Snapshot);
     });
@@ -55,7 +55,7 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             return await ShowAsync(id, form);
         }
 
-        var result = await lists.AddMatchingAsync(Session!, id, form.Query, HttpContext.RequestAborted);
+        var result = await saver.AddMatchingAsync(Session!.Actor, id, form.Query, HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, form with { Selected = [] }, result.Snapshot);
     });
@@ -64,8 +64,8 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
     {
         ListId = id;
         form ??= new PickerForm(null, 1, []);
-        var (list, inList) = await lists.ParticipantsAsync(Session!, id, HttpContext.RequestAborted, known);
-        Picker = new PickerPart(this, $"/lists/{id}/add", list.Kind, form.Query, await SearchAsync(lists, list.Kind, form), inList, form.Selected);
+        var (list, inList) = await reads.ParticipantsAsync(Session!.Actor, id, HttpContext.RequestAborted, known);
+        Picker = new PickerPart(this, $"/lists/{id}/add", list.Kind, form.Query, await SearchAsync(crm, list.Kind, form), inList, form.Selected);
         return Page();
     }
 }

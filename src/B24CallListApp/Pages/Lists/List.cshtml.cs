@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/{id}</c>: a call list's participants, a page at a time and by status; participants
 /// marked for removal and the CRM form are saved together, and only by "Save".
 /// </summary>
-public sealed class ListModel(CallListService lists) : SessionPageModel
+public sealed class ListModel(CallListReads reads, CallListSaver saver) : SessionPageModel
 {
     public CallListView? View { get; private set; }
 
@@ -28,7 +28,7 @@ public sealed class ListModel(CallListService lists) : SessionPageModel
     public Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "page")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus) => GuardAsync(async () =>
     {
         var (page, status) = (queryPage ?? FormInt("page") ?? 1, queryStatus ?? Form("status"));
-        View = await lists.ViewAsync(Session!, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
+        View = await reads.ViewAsync(Session!.Actor, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
         return Page();
     });
 
@@ -65,7 +65,7 @@ public sealed class ListModel(CallListService lists) : SessionPageModel
             return await ShowAsync(id, remove);
         }
 
-        var result = await lists.SaveAsync(Session!, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session!.Actor, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, result.Outcome is SaveOutcome.Saved or SaveOutcome.NothingToSave ? [] : remove, result.Snapshot);
     });
@@ -74,7 +74,7 @@ public sealed class ListModel(CallListService lists) : SessionPageModel
     {
         Pending = pending;
         var status = Form("status");
-        View = await lists.ViewAsync(Session!, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
+        View = await reads.ViewAsync(Session!.Actor, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
         return Page();
     }
 

@@ -6,9 +6,9 @@ namespace B24CallListApp.Pages.Lists;
 
 /// <summary>
 /// <c>/lists/new</c>: a new call list: its kind, its first participants from the picker, and an
-/// optional form. <c>crm.calllist.add</c> is never repeated blindly (see <see cref="CallListService.CreateAsync"/>).
+/// optional form. <c>crm.calllist.add</c> is never repeated blindly (see <see cref="CallListSaver.CreateAsync"/>).
 /// </summary>
-public sealed class NewModel(CallListService lists) : SessionPageModel
+public sealed class NewModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
 {
     public const string Purpose = "new";
 
@@ -43,8 +43,8 @@ public sealed class NewModel(CallListService lists) : SessionPageModel
         }
 
         var kind = Kind();
-        var ids = all ? await lists.MatchingIdsAsync(Session!, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
-        var result = await lists.CreateAsync(Session!, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
+        var ids = all ? await crm.MatchingIdsAsync(Session!.Actor, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
+        var result = await saver.CreateAsync(Session!.Actor, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
         Announce(result);
         CreatedListId = result.ListId;
         return await ShowAsync(result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
@@ -60,8 +60,8 @@ public sealed class NewModel(CallListService lists) : SessionPageModel
             form = form with { Selected = [], Page = 1 };
         }
 
-        Forms = await lists.FormsAsync(Session!, HttpContext.RequestAborted);
-        Picker = new PickerPart(this, "/lists/new", kind, form.Query, await SearchAsync(lists, kind, form), new HashSet<int>(), form.Selected);
+        Forms = await reads.FormsAsync(Session!.Actor, HttpContext.RequestAborted);
+        Picker = new PickerPart(this, "/lists/new", kind, form.Query, await SearchAsync(crm, kind, form), new HashSet<int>(), form.Selected);
         return Page();
     }
 

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Placement;
 /// "Add to call list" from a contact's or company's row menu (<c>CRM_CONTACT_LIST_MENU</c>,
 /// <c>CRM_COMPANY_LIST_MENU</c>): the record goes into a list of its kind, or into a new one.
 /// </summary>
-public sealed class AddModel(CallListService lists) : SessionPageModel
+public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
 {
     public PlacementPart? Part { get; private set; }
 
@@ -17,10 +17,10 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
     public static string Purpose(EntityKind kind, int entityId) => $"placement:{kind.Code()}:{entityId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>What the open page shows for a row-menu placement.</summary>
-    public static async Task<PlacementPart> LoadAsync(WorkspacePageModel page, CallListService lists, EntityKind kind, int entityId, CancellationToken ct)
+    public static async Task<PlacementPart> LoadAsync(WorkspacePageModel page, CallListReads reads, CrmSearch crm, EntityKind kind, int entityId, CancellationToken ct)
     {
-        var entity = await lists.EntityAsync(page.Session!, kind, entityId, ct);
-        var kindLists = entity is null ? [] : await lists.ListsOfKindAsync(page.Session!, kind, ct);
+        var entity = await crm.EntityAsync(page.Session!.Actor, kind, entityId, ct);
+        var kindLists = entity is null ? [] : await reads.ListsOfKindAsync(page.Session!.Actor, kind, ct);
         return new PlacementPart(page, kind, entityId, entity, kindLists);
     }
 
@@ -32,14 +32,14 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             return;
         }
 
-        var result = await lists.SaveAsync(Session!, listId, new CallListChange([entity], [], Form: null), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session!.Actor, listId, new CallListChange([entity], [], Form: null), HttpContext.RequestAborted);
         Announce(result);
         ListId = result.Outcome == SaveOutcome.Saved ? listId : null;
     });
 
     public Task<IActionResult> OnPostCreateAsync() => ActAsync(async (kind, entity) =>
     {
-        var result = await lists.CreateAsync(Session!, kind, [entity], formId: null, HttpContext.RequestAborted);
+        var result = await saver.CreateAsync(Session!.Actor, kind, [entity], formId: null, HttpContext.RequestAborted);
         Announce(result);
         ListId = result.ListId;
     });
@@ -60,7 +60,7 @@ public sealed class AddModel(CallListService lists) : SessionPageModel
             await act(kind, entity);
         }
 
-        Part = await LoadAsync(this, lists, kind, entity, HttpContext.RequestAborted);
+        Part = await LoadAsync(this, reads, crm, kind, entity, HttpContext.RequestAborted);
         return Page();
     });
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
@@ -12,20 +13,20 @@ public sealed class AdminNeededException() : Exception("No account of this porta
 /// <summary>The participants came back with a gap (a short page mid-list): the reader did not see them all, and a save could drop some.</summary>
 public sealed class IncompleteReadException() : Exception("The call list's participants were not all read.");
 
+/// <summary>What a save stands on: the list as the user reads it, and every participant, read by a proven administrator.</summary>
+public sealed record SaveRead(ListSnapshot Own, IReadOnlyList<Participant> All, bool UserIsAdmin);
+
 /// <summary>
 /// The reads underneath every page and save. What a user sees is read with their own token: the list
 /// (which proves they may read it), its participants, statuses and forms. Only a save reads the
 /// whole participant set with an administrator's account, and only when <c>user.admin</c>, asked with
 /// that account in the same batch, says it still is one: rights change at any time.
 /// </summary>
-public sealed partial class CallListService
+public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalFailures failures, ILogger<ListReader> logger)
 {
     /// <summary>One read of a list with one account.</summary>
     /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
     sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
-
-    /// <summary>What a save stands on: the list as the user reads it, and every participant, read by a proven administrator.</summary>
-    sealed record SaveRead(ListSnapshot Own, IReadOnlyList<Participant> All, bool UserIsAdmin);
 
     static BatchCommand GetCommand(int listId) => new("crm.calllist.get", new JsonObject { ["ID"] = listId });
 
@@ -34,8 +35,8 @@ public sealed partial class CallListService
     static readonly BatchCommand IsAdminCommand = new("user.admin");
 
     /// <summary>The list as the user's own token reads it; refused as not found when the portal says the user may not read it.</summary>
-    async Task<ListSnapshot> ReadOwnAsync(AppSession session, int listId, CancellationToken ct) =>
-        (await ReadWithAsync(session.Account, listId, details: true, proveAdmin: false, ct)).Snapshot;
+    public async Task<ListSnapshot> ReadOwnAsync(Actor actor, int listId, CancellationToken ct) =>
+        (await ReadWithAsync(actor.Account, listId, details: true, proveAdmin: false, ct)).Snapshot;
 
     /// <summary>
     /// The list's participants in one paged read, with <c>crm.calllist.get</c> in its first batch; with
@@ -98,23 +99,23 @@ public sealed partial class CallListService
     /// seen first. An account that is no longer an administrator loses its flag and the next is tried;
     /// when none is left the save cannot be made safely.
     /// </summary>
-    async Task<SaveRead> ReadForSaveAsync(AppSession session, int listId, CancellationToken ct)
+    public async Task<SaveRead> ReadForSaveAsync(Actor actor, int listId, CancellationToken ct)
     {
-        if (session.Admin)
+        if (actor.Admin)
         {
-            var self = await ReadWithAsync(session.Account, listId, details: true, proveAdmin: true, ct);
+            var self = await ReadWithAsync(actor.Account, listId, details: true, proveAdmin: true, ct);
             if (self.Admin == true)
             {
                 return self.Gapless ? new SaveRead(self.Snapshot, self.Snapshot.Participants, UserIsAdmin: true) : throw new IncompleteReadException();
             }
 
-            await NoLongerAdminAsync(session.Account, self.Admin, ct);
-            return new SaveRead(self.Snapshot, await ReadAsAdministratorAsync(session, listId, ct), UserIsAdmin: false);
+            await NoLongerAdminAsync(actor.Account, self.Admin, ct);
+            return new SaveRead(self.Snapshot, await ReadAsAdministratorAsync(actor, listId, ct), UserIsAdmin: false);
         }
 
         // The user's read and the administrator's go out together; the user's answer speaks first.
-        var own = ReadOwnAsync(session, listId, ct);
-        var all = ReadAsAdministratorAsync(session, listId, ct);
+        var own = ReadOwnAsync(actor, listId, ct);
+        var all = ReadAsAdministratorAsync(actor, listId, ct);
         try
         {
             await Task.WhenAll(own, all);
@@ -127,12 +128,12 @@ public sealed partial class CallListService
         return new SaveRead(await own, await all, UserIsAdmin: false);
     }
 
-    async Task<IReadOnlyList<Participant>> ReadAsAdministratorAsync(AppSession session, int listId, CancellationToken ct)
+    async Task<IReadOnlyList<Participant>> ReadAsAdministratorAsync(Actor actor, int listId, CancellationToken ct)
     {
-        var admins = (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Where(id => id != session.Account.Key.UserId).Take(3);
+        var admins = (await store.WorkingAdminsAsync(actor.MemberId, ct)).Where(id => id != actor.UserId).Take(3);
         foreach (var userId in admins)
         {
-            var reader = PortalStore.AccountOf(session.Portal, userId);
+            var reader = PortalStore.AccountOf(actor.Portal, userId);
             ListRead read;
             try
             {
@@ -189,7 +190,7 @@ public sealed partial class CallListService
     /// or names) are read with an account that sees every participant, proven by <c>user.admin</c> in
     /// the same batch; without one the lists show no count. Only lists with a full first page are read further.
     /// </summary>
-    async Task<(Dictionary<long, string> Creators, Dictionary<int, int> Counts)> CreatorsAndCountsAsync(AppSession session, IReadOnlyList<long> creatorIds, IReadOnlyList<int> listIds, CancellationToken ct)
+    public async Task<(Dictionary<long, string> Creators, Dictionary<int, int> Counts)> CreatorsAndCountsAsync(Actor actor, IReadOnlyList<long> creatorIds, IReadOnlyList<int> listIds, CancellationToken ct)
     {
         if (listIds.Count == 0)
         {
@@ -197,26 +198,26 @@ public sealed partial class CallListService
         }
 
         var countCommands = listIds.Select(id => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = 0 })).ToList();
-        if (session.Admin)
+        if (actor.Admin)
         {
             // One batch: the names, the proof and the first pages, all with the user's own account.
-            var answers = await client.BatchAsync(session.Account, [new BatchCommand("user.get", UserFilter(creatorIds)), IsAdminCommand, .. countCommands], ct: ct);
-            var names = answers[0].Error is { } namesError ? NoUserNames(session.Account, namesError) : UserNames(answers[0].Result);
+            var answers = await client.BatchAsync(actor.Account, [new BatchCommand("user.get", UserFilter(creatorIds)), IsAdminCommand, .. countCommands], ct: ct);
+            var names = answers[0].Error is { } namesError ? NoUserNames(actor.Account, namesError) : UserNames(answers[0].Result);
             var admin = AdminAnswer(answers[1]);
-            await NoLongerAdminAsync(session.Account, admin, ct);
-            return (names, admin == true ? await CountsAsync(session, session.Account, listIds, answers.Skip(2).ToList(), ct) : []);
+            await NoLongerAdminAsync(actor.Account, admin, ct);
+            return (names, admin == true ? await CountsAsync(actor, actor.Account, listIds, answers.Skip(2).ToList(), ct) : []);
         }
 
-        var creators = UserNamesAsync(session.Account, creatorIds, ct);
-        var counts = CountsAsAdministratorAsync(session, listIds, countCommands, ct);
+        var creators = UserNamesAsync(actor.Account, creatorIds, ct);
+        var counts = CountsAsAdministratorAsync(actor, listIds, countCommands, ct);
         return (await creators, await counts);
     }
 
-    async Task<Dictionary<int, int>> CountsAsAdministratorAsync(AppSession session, IReadOnlyList<int> listIds, IReadOnlyList<BatchCommand> countCommands, CancellationToken ct)
+    async Task<Dictionary<int, int>> CountsAsAdministratorAsync(Actor actor, IReadOnlyList<int> listIds, IReadOnlyList<BatchCommand> countCommands, CancellationToken ct)
     {
-        foreach (var userId in (await store.WorkingAdminsAsync(session.Portal.MemberId, ct)).Take(3))
+        foreach (var userId in (await store.WorkingAdminsAsync(actor.MemberId, ct)).Take(3))
         {
-            var reader = PortalStore.AccountOf(session.Portal, userId);
+            var reader = PortalStore.AccountOf(actor.Portal, userId);
             IReadOnlyList<BatchResult> answers;
             try
             {
@@ -229,14 +230,14 @@ public sealed partial class CallListService
             }
             catch (Bitrix24Exception e)
             {
-                logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+                logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", actor.MemberId, e.Code);
                 return [];
             }
 
             var admin = AdminAnswer(answers[0]);
             if (admin == true)
             {
-                return await CountsAsync(session, reader, listIds, answers.Skip(1).ToList(), ct);
+                return await CountsAsync(actor, reader, listIds, answers.Skip(1).ToList(), ct);
             }
 
             await NoLongerAdminAsync(reader, admin, ct);
@@ -245,7 +246,7 @@ public sealed partial class CallListService
         return [];
     }
 
-    async Task<Dictionary<int, int>> CountsAsync(AppSession session, Bitrix24Account reader, IReadOnlyList<int> listIds, IReadOnlyList<BatchResult> firstPages, CancellationToken ct)
+    async Task<Dictionary<int, int>> CountsAsync(Actor actor, Bitrix24Account reader, IReadOnlyList<int> listIds, IReadOnlyList<BatchResult> firstPages, CancellationToken ct)
     {
         var counts = new Dictionary<int, int>();
         try
@@ -262,7 +263,7 @@ public sealed partial class CallListService
         }
         catch (Bitrix24Exception e)
         {
-            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", session.Portal.MemberId, e.Code);
+            logger.LogWarning("Could not count the participants of portal {MemberId}'s call lists: {Code}", actor.MemberId, e.Code);
         }
 
         return counts;

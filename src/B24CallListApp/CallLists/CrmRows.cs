@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Portals;
+
+namespace B24CallListApp.CallLists;
+
+/// <summary>Reading Bitrix24's CRM rows: numbers often come as strings, and lists, forms and multi-fields have shapes of their own.</summary>
+static class CrmRows
+{
+    /// <summary>The portal's forms, inactive ones too (<c>crm.webform.list</c>, undocumented).</summary>
+    public static BatchCommand FormsCommand() => new("crm.webform.list", new JsonObject { ["GET_INACTIVE"] = "Y" });
+
+    /// <summary>The portal's forms; null when it cannot list them (the method is undocumented and may be missing).</summary>
+    public static IReadOnlyList<CrmForm>? ParseForms(BatchResult result) =>
+        result.Error is not null || result.Result is not { ValueKind: JsonValueKind.Array } rows
+            ? null
+            : rows.EnumerateArray().Where(r => IntOf(r, "ID") is not null)
+                .Select(r => new CrmForm(IntOf(r, "ID")!.Value, Text(r, "NAME"), Text(r, "ACTIVE") != "N")).ToList();
+
+    public static CallListInfo? ParseList(JsonElement row)
+    {
+        if (IntOf(row, "ID") is not { } id)
+        {
+            return null;
+        }
+
+        var kind = EntityKinds.Parse(Text(row, "ENTITY_TYPE_ID")) ?? EntityKinds.Parse(Text(row, "ENTITY_TYPE")) ?? EntityKind.Contact;
+        var created = DateTime.TryParseExact(Text(row, "DATE_CREATE"), ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:sszzz"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateTime?)null;
+        return new CallListInfo(id, kind, IntOf(row, "CREATED_BY_ID") ?? 0, created, IntOf(row, "WEBFORM_ID") is { } form && form > 0 ? form : null);
+    }
+
+    public static List<JsonElement> Rows(JsonElement? result) =>
+        result is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().ToList() : [];
+
+    public static string Text(JsonElement row, string name) => Bitrix24OAuthClient.String(row, name) ?? "";
+
+    public static int? IntOf(JsonElement row, string name) =>
+        int.TryParse(Bitrix24OAuthClient.String(row, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    public static string? FirstValue(JsonElement row, string name) =>
+        row.TryGetProperty(name, out var values) && values.ValueKind == JsonValueKind.Array
+            ? values.EnumerateArray().Select(v => Bitrix24OAuthClient.String(v, "VALUE")).FirstOrDefault(v => !string.IsNullOrEmpty(v))
+            : null;
+
+}

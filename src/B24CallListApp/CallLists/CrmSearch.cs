@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using B24CallListApp.Bitrix24;
+using B24CallListApp.Portals;
+using static B24CallListApp.CallLists.CrmRows;
+
+namespace B24CallListApp.CallLists;
+
+/// <summary>
+/// Contacts and companies as the acting user may read them: the picker's search (by name, phone or
+/// e-mail), every id matching it, and cards by id with their company titles.
+/// </summary>
+public sealed partial class CrmSearch(Bitrix24Client client)
+{
+    public const int PageSize = Bitrix24Client.PageSize;
+    public const int MaxSearchLength = 100;
+
+    static readonly string[] ContactFields = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "COMPANY_ID", "PHONE", "EMAIL"];
+    static readonly string[] CompanyFields = ["ID", "TITLE", "PHONE", "EMAIL"];
+
+    /// <summary>
+    /// A page of contacts or companies matching the search: by name (first or last name, or a
+    /// company's title), or by phone or e-mail through <c>crm.duplicate.findbycomm</c>.
+    /// </summary>
+    public async Task<SearchPage> SearchAsync(Actor actor, EntityKind kind, string? query, int page, CancellationToken ct)
+    {
+        var search = Search.Parse(query);
+        page = Math.Max(1, page);
+        if (search.Mode == SearchMode.All)
+        {
+            var answer = await client.CallAsync(actor.Account, kind.ListMethod(), new JsonObject
+            {
+                ["select"] = Fields(kind),
+                ["order"] = NameOrder(kind),
+                ["start"] = (page - 1) * PageSize,
+            }, ct);
+            var cards = await ToCardsAsync(actor.Account, kind, Rows(answer.Result), ct);
+            var total = answer.Total ?? cards.Count;
+            return new SearchPage(cards, total, page, Math.Max(1, (total + PageSize - 1) / PageSize));
+        }
+
+        var ids = await MatchingIdsAsync(actor, kind, query, ct);
+        var pageCount = Math.Max(1, (ids.Count + PageSize - 1) / PageSize);
+        page = Math.Min(page, pageCount);
+        var pageIds = ids.Skip((page - 1) * PageSize).Take(PageSize).ToList();
+        var found = await CardsAsync(actor.Account, kind, pageIds, ct);
+        return new SearchPage(pageIds.Where(found.ContainsKey).Select(id => found[id]).ToList(), ids.Count, page, pageCount);
+    }
+
+    /// <summary>Every id matching the search, in the order the picker shows them ("Add all matching").</summary>
+    public async Task<IReadOnlyList<int>> MatchingIdsAsync(Actor actor, EntityKind kind, string? query, CancellationToken ct)
+    {
+        var search = Search.Parse(query);
+        switch (search.Mode)
+        {
+            case SearchMode.Phone or SearchMode.Email:
+                var answer = await client.CallAsync(actor.Account, "crm.duplicate.findbycomm", new JsonObject
+                {
+                    ["type"] = search.Mode == SearchMode.Phone ? "PHONE" : "EMAIL",
+                    ["values"] = new JsonArray(search.Text),
+                    ["entity_type"] = kind.Code(),
+                }, ct);
+                var found = answer.Result.ValueKind == JsonValueKind.Object && answer.Result.TryGetProperty(kind.Code(), out var list) && list.ValueKind == JsonValueKind.Array
+                    ? list.EnumerateArray().Select(e => int.TryParse(e.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList()
+                    : [];
+                // findbycomm ignores rights: keep what the user may read.
+                var readable = await CardsAsync(actor.Account, kind, found, ct, companyTitles: false);
+                return found.Where(readable.ContainsKey).ToList();
+            case SearchMode.Name:
+                // First and last names are two queries (no OR in crm.contact.list): their first pages share a batch.
+                var filters = kind == EntityKind.Company
+                    ? [new JsonObject { ["%TITLE"] = search.Text }]
+                    : NameFilters(search.Text);
+                var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = f, ["order"] = NameOrder(kind) }).ToList();
+                var ids = new List<int>();
+                var firstPages = await client.BatchAsync(actor.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
+                for (var i = 0; i < queries.Count; i++)
+                {
+                    var rows = await client.ReadRestAsync(actor.Account, kind.ListMethod(), queries[i], firstPages[i], ct: ct);
+                    ids.AddRange(rows.Select(r => IntOf(r, "ID")).OfType<int>());
+                }
+
+                return ids.Distinct().ToList();
+            default:
+                var all = await client.ReadAllAsync(actor.Account, kind.ListMethod(),
+                    new JsonObject { ["select"] = new JsonArray("ID"), ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
+                return all.Select(r => IntOf(r, "ID")).OfType<int>().Distinct().ToList();
+        }
+    }
+
+    /// <summary>One contact or company as the user may read it; null when it does not exist for them.</summary>
+    public async Task<EntityCard?> EntityAsync(Actor actor, EntityKind kind, int id, CancellationToken ct) =>
+        (await CardsAsync(actor.Account, kind, [id], ct)).GetValueOrDefault(id);
+
+    /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>
+    /// <param name="companyTitles">False where only existence, visibility or names matter: it saves the request for the titles.</param>
+    public async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct, bool companyTitles = true)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var commands = ids.Distinct().Chunk(PageSize).Select(chunk => new BatchCommand(kind.ListMethod(), new JsonObject
+        {
+            ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
+            ["select"] = Fields(kind),
+        })).ToList();
+        var rows = new List<JsonElement>();
+        foreach (var result in await client.BatchAsync(account, commands, ct: ct))
+        {
+            if (result.Error is { } error)
+            {
+                throw error;
+            }
+
+            rows.AddRange(Rows(result.Result));
+        }
+
+        return (await ToCardsAsync(account, kind, rows, ct, companyTitles)).ToDictionary(c => c.Id);
+    }
+
+    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<JsonElement> rows, CancellationToken ct, bool companyTitles = true)
+    {
+        var companies = new Dictionary<int, string>();
+        if (kind == EntityKind.Contact && companyTitles)
+        {
+            var companyIds = rows.Select(r => IntOf(r, "COMPANY_ID")).OfType<int>().Where(id => id > 0).Distinct().ToList();
+            if (companyIds.Count > 0)
+            {
+                var commands = companyIds.Chunk(PageSize).Select(chunk => new BatchCommand("crm.company.list", new JsonObject
+                {
+                    ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
+                    ["select"] = new JsonArray("ID", "TITLE"),
+                })).ToList();
+                foreach (var result in await client.BatchAsync(account, commands, ct: ct))
+                {
+                    // A company the user may not read is simply not named.
+                    foreach (var company in Rows(result.Result))
+                    {
+                        if (IntOf(company, "ID") is { } id)
+                        {
+                            companies[id] = Text(company, "TITLE");
+                        }
+                    }
+                }
+            }
+        }
+
+        return rows.Select(r => IntOf(r, "ID") is { } id
+            ? new EntityCard(id, kind,
+                kind == EntityKind.Company ? Text(r, "TITLE") : string.Join(' ', new[] { Text(r, "NAME"), Text(r, "SECOND_NAME"), Text(r, "LAST_NAME") }.Where(s => s.Length > 0)),
+                FirstValue(r, "PHONE"), FirstValue(r, "EMAIL"),
+                IntOf(r, "COMPANY_ID") is { } company ? companies.GetValueOrDefault(company) : null)
+            : null).OfType<EntityCard>().ToList();
+    }
+
+    /// <summary>
+    /// A contact's name is found in its last or its first name; "Anna Ivanova" (or "Ivanova Anna") is
+    /// found in both at once. Each is a query of its own: crm.contact.list has no OR.
+    /// </summary>
+    static List<JsonObject> NameFilters(string text)
+    {
+        var filters = new List<JsonObject> { new() { ["%LAST_NAME"] = text }, new() { ["%NAME"] = text } };
+        var words = text.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 2)
+        {
+            filters.Add(new JsonObject { ["%NAME"] = words[0], ["%LAST_NAME"] = words[1] });
+            filters.Add(new JsonObject { ["%LAST_NAME"] = words[0], ["%NAME"] = words[1] });
+        }
+
+        return filters;
+    }
+
+    static JsonArray Fields(EntityKind kind) => new((kind == EntityKind.Company ? CompanyFields : ContactFields).Select(f => (JsonNode)f).ToArray());
+
+    static JsonObject NameOrder(EntityKind kind) => kind == EntityKind.Company
+        ? new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" }
+        : new JsonObject { ["LAST_NAME"] = "ASC", ["NAME"] = "ASC", ["ID"] = "ASC" };
+
+    internal enum SearchMode
+    {
+        All,
+        Name,
+        Phone,
+        Email,
+    }
+
+    /// <summary>What the search box holds: nothing, a name, a phone number or an e-mail address.</summary>
+    internal readonly partial record struct Search(SearchMode Mode, string Text)
+    {
+        [GeneratedRegex(@"^\+?[\d\s().-]{5,30}$")]
+        private static partial Regex PhonePattern();
+
+        public static Search Parse(string? query)
+        {
+            var text = (query ?? "").Trim();
+            if (text.Length > MaxSearchLength)
+            {
+                throw new SearchTooLongException();
+            }
+
+            return text.Length == 0 ? new(SearchMode.All, "")
+                : text.Contains('@', StringComparison.Ordinal) ? new(SearchMode.Email, text)
+                : PhonePattern().IsMatch(text) && text.Count(char.IsAsciiDigit) >= 5 ? new(SearchMode.Phone, text)
+                : new(SearchMode.Name, text);
+        }
+    }
+}
