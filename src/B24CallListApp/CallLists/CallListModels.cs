@@ -47,7 +47,10 @@ public sealed record CallStatus(string StatusId, string Name);
 
 public sealed record CrmForm(int Id, string Name, bool Active);
 
-public sealed record CallListSummary(CallListInfo List, string CreatorName, string? FormName, int? Participants);
+/// <summary>How many participants a list holds as the user reads it; <paramref name="AtLeast"/> when the list may go on past what was counted.</summary>
+public sealed record ListSize(int Count, bool AtLeast);
+
+public sealed record CallListSummary(CallListInfo List, string CreatorName, string? FormName, ListSize? Participants);
 
 public sealed record CallListsPage(IReadOnlyList<CallListSummary> Lists, int Page, bool HasMore);
 

@@ -13,7 +13,7 @@ namespace B24CallListApp.CallLists;
 /// participants a page at a time, the picker's marks of what is already in a list, the portal's forms.
 /// No page spells a <c>crm.calllist.*</c> method or picks a paging mode: they come here.
 /// </summary>
-public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmSearch crm, IMemoryCache cache)
+public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmSearch crm, IMemoryCache cache, ILogger<CallListReads> logger)
 {
     public const int PageSize = Bitrix24Client.PageSize;
 
@@ -39,12 +39,94 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
 
         var lists = Rows(answers[0].Result).Select(ParseList).OfType<CallListInfo>().ToList();
         var forms = ParseForms(answers[1]);
-        var (creators, counts) = await reader.CreatorsAndCountsAsync(actor, lists.Select(l => l.CreatedById).Distinct().ToList(), lists.Select(l => l.Id).ToList(), ct);
+        var (creators, sizes) = await CreatorsAndSizesAsync(actor, lists, ct);
         return new CallListsPage(
             lists.Select(l => new CallListSummary(l, creators.GetValueOrDefault(l.CreatedById) ?? "#" + l.CreatedById.ToString(CultureInfo.InvariantCulture),
-                l.WebFormId is { } f ? forms?.FirstOrDefault(x => x.Id == f)?.Name : null, counts.GetValueOrDefault(l.Id))).ToList(),
+                l.WebFormId is { } f ? forms?.FirstOrDefault(x => x.Id == f)?.Name : null, sizes.GetValueOrDefault(l.Id))).ToList(),
             page,
             lists.Count == PageSize);
+    }
+
+    /// <summary>
+    /// The lists' creators and sizes in one batch, with the user's own token: no page waits on a list's
+    /// full read. Each list whose size is not known gets an equal share of the batch's first pages (at
+    /// least one); a list that fills them shows "at least". A size the user's own read of a list counted
+    /// is kept briefly and wins, until a save through the app changes the list.
+    /// </summary>
+    async Task<(Dictionary<long, string> Creators, Dictionary<int, ListSize> Sizes)> CreatorsAndSizesAsync(Actor actor, IReadOnlyList<CallListInfo> lists, CancellationToken ct)
+    {
+        var sizes = new Dictionary<int, ListSize>();
+        foreach (var list in lists)
+        {
+            if (cache.TryGetValue(SizeKey(actor, list.Id), out int known))
+            {
+                sizes[list.Id] = new ListSize(known, AtLeast: false);
+            }
+        }
+
+        var unknown = lists.Where(l => !sizes.ContainsKey(l.Id)).Select(l => l.Id).ToList();
+        var creatorIds = lists.Select(l => l.CreatedById).Distinct().ToList();
+        if (creatorIds.Count == 0)
+        {
+            return ([], sizes);
+        }
+
+        var pagesEach = unknown.Count == 0 ? 0 : Math.Max(1, (Bitrix24Client.MaxBatchCommands - 1) / unknown.Count);
+        var commands = new List<BatchCommand> { new("user.get", UserFilter(creatorIds)) };
+        commands.AddRange(unknown.SelectMany(id => Enumerable.Range(0, pagesEach)
+            .Select(p => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = p * PageSize }))));
+        IReadOnlyList<BatchResult> answers;
+        try
+        {
+            answers = await client.BatchAsync(actor.Account, commands, ct: ct);
+        }
+        catch (Bitrix24Exception e) when (e is not (Bitrix24AuthException or Bitrix24ReinstallRequiredException or Bitrix24AppDeletedException))
+        {
+            // Names and sizes are the page's extras: without them the lists still show.
+            logger.LogWarning("Could not read the creators and sizes of portal {MemberId}'s call lists: {Code}", actor.MemberId, e.Code);
+            return ([], sizes);
+        }
+
+        var creators = answers[0].Error is { } namesError ? NoUserNames(actor, namesError) : UserNames(answers[0].Result);
+        for (var i = 0; i < unknown.Count; i++)
+        {
+            var pages = answers.Skip(1 + (i * pagesEach)).Take(pagesEach).ToList();
+            if (pages.Any(p => p.Error is { Code: not "ACCESS_ERROR" }))
+            {
+                continue;
+            }
+
+            // An empty page (403 ACCESS_ERROR) ends what this user sees; a full last page may go on.
+            var counts = pages.Select(p => p.Error is null ? Rows(p.Result).Count : 0).ToList();
+            var atLeast = counts[^1] == PageSize || (!actor.Admin && counts[^1] > 0);
+            sizes[unknown[i]] = new ListSize(counts.Sum(), atLeast);
+            if (!atLeast)
+            {
+                cache.Set(SizeKey(actor, unknown[i]), counts.Sum(), SizeLifetime);
+            }
+        }
+
+        return (creators, sizes);
+    }
+
+    /// <summary>How long a list's size, as one user's read counted it, is shown without asking again.</summary>
+    static readonly TimeSpan SizeLifetime = TimeSpan.FromMinutes(2);
+
+    (string, string, int, long, int) SizeKey(Actor actor, int listId) =>
+        ("size", actor.MemberId, listId, actor.UserId, _listVersions.GetValueOrDefault((actor.MemberId, listId)));
+
+    static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
+        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
+
+    static Dictionary<long, string> UserNames(JsonElement? result) =>
+        Rows(result).Where(r => IntOf(r, "ID") is not null)
+            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+
+    /// <summary>Without the user scope the creators show as ids.</summary>
+    Dictionary<long, string> NoUserNames(Actor actor, Bitrix24Exception error)
+    {
+        logger.LogInformation("Could not read user names in portal {MemberId}: {Code}", actor.MemberId, error.Code);
+        return [];
     }
 
     /// <summary>One page of a list's participants as the user's own token reads them, with its statuses, forms and size.</summary>
@@ -52,6 +134,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     public async Task<CallListView> ViewAsync(Actor actor, int listId, int page, string? statusFilter, CancellationToken ct, ListSnapshot? known = null)
     {
         var (list, participants, statuses, forms) = known ?? await reader.ReadOwnAsync(actor, listId, ct);
+        cache.Set(SizeKey(actor, listId), participants.Count, SizeLifetime);
         var filtered = statusFilter is null ? participants : participants.Where(p => p.StatusId == statusFilter).ToList();
         var pageCount = Math.Max(1, (filtered.Count + PageSize - 1) / PageSize);
         page = Math.Clamp(page, 1, pageCount);

@@ -93,7 +93,8 @@ public static class PageApi
                 created = l.List.Created,
                 webFormId = l.List.WebFormId,
                 formName = l.FormName,
-                participants = l.Participants,
+                participants = l.Participants?.Count,
+                participantsAtLeast = l.Participants?.AtLeast ?? false,
             }));
         }
         catch (Bitrix24Exception e)

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using B24CallListApp.Portals;
+using TestSupport;
+
+namespace B24CallListApp.Tests.CallLists;
+
+/// <summary>
+/// The lists page costs what batch allows: the lists and forms, then creators and sizes, all with the
+/// user's own token, and never a list's full read. Demo seed: list 1 holds contacts 1–24, list 2
+/// companies 1–8, list 3 contacts 100–174; user 2 reads the records whose id % 3 == 1.
+/// </summary>
+public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    [Theory]
+    [InlineData(1, 24, 8, 75)]
+    [InlineData(2, 8, 3, 25)]
+    public async Task Sizes_are_what_the_user_reads_and_the_page_costs_two_requests(int userId, int first, int second, int third)
+    {
+        var portal = await app.InstalledPortalAsync();
+        var user = await WorkspaceClient.OpenAsync(app, portal, userId);
+        var before = (await app.Control.RequestsAsync(portal)).Count(r => !r.InBatch);
+
+        var lists = await ListsAsync(user);
+
+        Assert.Equal(2, (await app.Control.RequestsAsync(portal)).Count(r => !r.InBatch) - before);
+        Assert.All((await app.Control.RequestsAsync(portal)).Skip(before), r => Assert.Equal(userId, r.UserId));
+        Assert.Equal((first, false), Size(lists, 1));
+        Assert.Equal((second, false), Size(lists, 2));
+        Assert.Equal((third, false), Size(lists, 3));
+        Assert.Equal("Alex Morgan", (string)lists.Single(l => (int)l!["id"]! == 1)!["createdBy"]!);
+    }
+
+    [Fact]
+    public async Task A_list_longer_than_the_pages_a_batch_can_hold_shows_at_least_and_its_own_read_makes_it_exact()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var (firstId, lastId) = await app.Control.AddContactsAsync(portal, 3000, assignedById: 1);
+        var big = await app.Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(firstId, lastId - firstId + 1));
+        var admin = await WorkspaceClient.OpenAsync(app, portal, 1);
+
+        // The open counted the three short lists (kept until a save), so the long one has the batch's 49 pages to itself.
+        Assert.Equal((2450, true), Size(await ListsAsync(admin), big));
+
+        // Once the user opened the list, its size is known exactly, until a save through the app changes it.
+        Assert.Equal(200, (await admin.ListAsync(big)).Status);
+        Assert.Equal((3000, false), Size(await ListsAsync(admin), big));
+        Assert.Equal(200, (await admin.SaveListAsync(big, [firstId])).Status);
+        Assert.Equal((2999, false), Size(await ListsAsync(admin), big));
+    }
+
+    async Task<JsonArray> ListsAsync(WorkspaceClient user)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists"));
+        request.Headers.Add(PageSessions.HeaderName, user.Session);
+        using var response = await app.Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+    }
+
+    static (int Count, bool AtLeast) Size(JsonArray lists, int id)
+    {
+        var list = lists.Single(l => (int)l!["id"]! == id)!;
+        return ((int)list["participants"]!, (bool)list["participantsAtLeast"]!);
+    }
+}
