@@ -12,6 +12,7 @@ builder.Services.AddPortals(builder.Configuration);
 builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
 builder.Services.AddHealth();
+builder.Services.AddTelemetry(builder.Configuration);
 
 var app = builder.Build();
 app.UseAppPages();

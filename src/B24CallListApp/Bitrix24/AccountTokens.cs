@@ -14,7 +14,7 @@ namespace B24CallListApp.Bitrix24;
 /// goes away stops waiting, the refresh and the write still finish. A pair the database would not
 /// take is kept in memory and written again on the next use, never dropped.
 /// </remarks>
-public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient oauth, IOptions<Bitrix24Options> options, ILogger<AccountTokens> logger)
+public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient oauth, Bitrix24Metrics metrics, IOptions<Bitrix24Options> options, ILogger<AccountTokens> logger)
 {
     readonly ConcurrentDictionary<AccountKey, Lazy<Task<AuthToken>>> _refreshes = new();
 
@@ -75,9 +75,11 @@ public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient
         try
         {
             refreshed = await oauth.RefreshAsync(account.OAuthServer, current.RefreshToken, ct);
+            metrics.Refresh(granted: true);
         }
         catch (Bitrix24ReinstallRequiredException)
         {
+            metrics.Refresh(granted: false);
             // Another app instance may have used this refresh token a moment ago: its pair wins. It may
             // still be writing it, so the store is asked again for a little while before giving up.
             for (var attempt = 0; attempt < 15; attempt++)
@@ -92,6 +94,11 @@ public sealed class AccountTokens(IBitrix24TokenStore store, Bitrix24OAuthClient
                 await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
             }
 
+            throw;
+        }
+        catch (Exception)
+        {
+            metrics.Refresh(granted: false);
             throw;
         }
 

@@ -18,6 +18,8 @@ public static class Bitrix24Extensions
         services.AddOptions<Bitrix24Options>().Bind(configuration.GetSection(Bitrix24Options.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Bitrix24Options>, Bitrix24OptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<Bitrix24Metrics>();
         services.AddSingleton<PortalRateLimiter>();
         services.AddPortalBuckets(configuration);
         services.AddSingleton<PortalAddressPolicy>();

@@ -57,7 +57,7 @@ public static class Bitrix24Methods
 /// by <see cref="Bitrix24Options.RequestTimeout"/>, and tells the limiter what the portal answered.
 /// Each retry passes here again, so retries spend the portal's budget too.
 /// </summary>
-sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Options> options) : DelegatingHandler
+sealed class PortalLimitHandler(PortalRateLimiter limiter, Bitrix24Metrics metrics, TimeProvider time, IOptions<Bitrix24Options> options) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
@@ -65,6 +65,7 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         request.Options.TryGetValue(Bitrix24Request.Method, out var method);
         portal ??= request.RequestUri?.Authority ?? "";
         method ??= "";
+        var queued = time.GetTimestamp();
         if (request.Options.TryGetValue(Bitrix24Request.StartWithin, out var startWithin))
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -83,6 +84,7 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
             await limiter.AcquireAsync(portal, method, ct);
         }
 
+        metrics.LimiterWaited(time.GetElapsedTime(queued));
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
         attempt.CancelAfter(options.Value.RequestTimeout);
         HttpResponseMessage response;
@@ -94,11 +96,19 @@ sealed class PortalLimitHandler(PortalRateLimiter limiter, IOptions<Bitrix24Opti
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
+            metrics.Request(method, "timeout");
             throw new Bitrix24TimeoutException(method, e);
         }
+        catch (Exception e) when (e is HttpRequestException or Bitrix24ResponseTooLargeException)
+        {
+            metrics.Request(method, e is HttpRequestException ? "connection" : "too_large");
+            throw;
+        }
 
+        metrics.Request(method, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
         if ((int)response.StatusCode == 503 && (await response.Content.ReadAsStringAsync(ct)).Contains("QUERY_LIMIT_EXCEEDED", StringComparison.Ordinal))
         {
+            metrics.LimitExceeded();
             await limiter.OnLimitExceededAsync(portal);
         }
         else if (response.IsSuccessStatusCode)

@@ -78,6 +78,9 @@ public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
         _connection = ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
+    /// <summary>The connection, once made (for tracing its commands).</summary>
+    public Task<ConnectionMultiplexer> Connection => _connection;
+
     /// <summary>Asks Redis itself, for the health check.</summary>
     public async Task<TimeSpan> PingAsync(CancellationToken ct) => await (await _connection.WaitAsync(ct)).GetDatabase().PingAsync();
 

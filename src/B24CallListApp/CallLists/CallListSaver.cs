@@ -15,7 +15,7 @@ namespace B24CallListApp.CallLists;
 /// participant, asks <see cref="SavePlan"/> what to send, sends it as the user, and reads back a write
 /// whose answer was lost. Creates are never sent twice.
 /// </summary>
-public sealed class CallListSaver(Bitrix24Client client, ListReader reader, CallListReads reads, CrmSearch crm, DbLeases leases,
+public sealed class CallListSaver(Bitrix24Client client, ListReader reader, CallListReads reads, CrmSearch crm, DbLeases leases, CallListMetrics metrics,
     IOptions<CallListOptions> options, ILogger<CallListSaver> logger)
 {
     readonly KeyedLocks<(string MemberId, int ListId)> _saves = new();
@@ -51,6 +51,15 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
     }
 
     async Task<SaveResult> SaveCoreAsync(Actor actor, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
+    {
+        using var span = CallListMetrics.Source.StartActivity("calllist.save");
+        span?.SetTag("calllists.list_id", listId);
+        var result = await SaveInTurnAsync(actor, listId, plan, ct);
+        metrics.Saved("save", result);
+        return result;
+    }
+
+    async Task<SaveResult> SaveInTurnAsync(Actor actor, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
     {
         // Saves to one list take turns within this instance, and across instances through a lease in the database.
         using var turn = await _saves.EnterAsync((actor.MemberId, listId), ct);
@@ -205,6 +214,14 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
     /// the user's newest lists are read to tell whether it was created, instead of creating it twice.
     /// </summary>
     public async Task<SaveResult> CreateAsync(Actor actor, EntityKind kind, IReadOnlyCollection<int> entityIds, int? formId, CancellationToken ct)
+    {
+        using var span = CallListMetrics.Source.StartActivity("calllist.create");
+        var result = await CreateCoreAsync(actor, kind, entityIds, formId, ct);
+        metrics.Saved("create", result);
+        return result;
+    }
+
+    async Task<SaveResult> CreateCoreAsync(Actor actor, EntityKind kind, IReadOnlyCollection<int> entityIds, int? formId, CancellationToken ct)
     {
         var ids = entityIds.Distinct().ToList();
         if (ids.Count == 0)

@@ -14,6 +14,7 @@ public static class CallListsExtensions
         services.AddSingleton<ListReader>();
         services.AddSingleton<CallListReads>();
         services.AddSingleton<CallListSaver>();
+        services.AddSingleton<CallListMetrics>();
         return services;
     }
 }

@@ -31,7 +31,7 @@ public static class PageApi
     /// the portal for fresh tokens (b24jssdk refreshAuth) and posts them here, verified like an open.
     /// </summary>
     static async Task<IResult> RenewSessionAsync(HttpContext context, PortalSignIn signIn, PageSessions sessions, FormTokens formTokens,
-        Microsoft.Extensions.Options.IOptions<PortalPostOptions> posts, IStringLocalizer<SharedResource> texts)
+        Microsoft.Extensions.Options.IOptions<PortalPostOptions> posts, IStringLocalizer<SharedResource> texts, PortalMetrics metrics)
     {
         var ct = context.RequestAborted;
         var language = PortalFields.Language(context.Request.Query["LANG"]);
@@ -39,14 +39,18 @@ public static class PageApi
         var post = form is null ? null : FramePost.Read(context.Request.Query, form, out _);
         if (post is null)
         {
+            metrics.Renewal(renewed: false);
             return Problem(form is null ? status : 400, form is null ? Problems.ForFormStatus(status) : "BadRequest", language, texts);
         }
 
         var result = await signIn.SignInAsync(post, ct);
         if (Problems.For(result) is var (problemStatus, problemKey))
         {
+            metrics.Renewal(renewed: false);
             return Problem(problemStatus, problemKey, language, texts);
         }
+
+        metrics.Renewal(renewed: true);
 
         var user = result.User!;
 

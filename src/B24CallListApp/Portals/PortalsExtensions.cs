@@ -30,6 +30,7 @@ public static class PortalsExtensions
         services.AddSingleton<PageSessions>();
         services.AddSingleton<FormTokens>();
         services.AddSingleton<SessionResolver>();
+        services.AddSingleton<PortalMetrics>();
 
         // Anyone can POST to the portal endpoints, and each POST costs an OAuth server call: each
         // client address gets its own budget, so one flood does not starve everyone else's opens.
