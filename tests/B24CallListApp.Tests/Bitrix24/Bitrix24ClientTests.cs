@@ -6,6 +6,7 @@ using TestSupport;
 
 namespace B24CallListApp.Tests.Bitrix24;
 
+[Collection(PortalClockCollection.Name)]
 public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
 {
     EmulatorControl Control => emulator.Control;

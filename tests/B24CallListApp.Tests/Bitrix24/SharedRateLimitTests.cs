@@ -7,6 +7,7 @@ using TestSupport;
 namespace B24CallListApp.Tests.Bitrix24;
 
 /// <summary>Each portal's bucket shared in Redis by several app instances, and what happens while Redis is away.</summary>
+[Collection(PortalClockCollection.Name)]
 public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixture>
 {
     EmulatorControl Control => app.Control;

@@ -1,0 +1,12 @@
+namespace B24CallListApp.Tests.Bitrix24;
+
+/// <summary>
+/// Tests that assert on the portal's own clock (every window of arrivals within the bucket) run alone,
+/// after the others: on two cores, the rest of the suite running beside them bunches requests and
+/// measures the machine's load, not the limiter.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PortalClockCollection
+{
+    public const string Name = "portal clock";
+}
