@@ -11,7 +11,7 @@ builder.Services.AddBitrix24(builder.Configuration);
 builder.Services.AddPortals(builder.Configuration);
 builder.Services.AddCallLists(builder.Configuration);
 builder.Services.AddAppPages();
-builder.Services.AddHealth();
+builder.Services.AddHealth(builder.Configuration);
 builder.Services.AddTelemetry(builder.Configuration);
 
 var app = builder.Build();

@@ -31,15 +31,15 @@ public static partial class LoadRun
     /// <summary>The figures recorded in the README (2-core development machine): ops/s, pages p99 in ms, app peak memory in MB.</summary>
     static readonly Dictionary<string, (double OpsPerSecond, double PagesP99, double PeakMb)> Recorded = new()
     {
-        ["SQLite, 10 portals × 3 users"] = (8, 5561, 257),
-        ["SQLite, 100 portals × 3 users"] = (52, 4280, 307),
-        ["PostgreSQL, 100 portals × 3 users"] = (52, 4417, 346),
-        ["PostgreSQL + Redis, 2 instances, 100 portals × 3 users"] = (51, 4485, 330),
-        ["SQLite, 1,000 portals × 1 user"] = (234, 637, 420),
+        ["SQLite, 10 portals × 3 users"] = (8, 5004, 241),
+        ["SQLite, 100 portals × 3 users"] = (54, 3612, 308),
+        ["PostgreSQL, 100 portals × 3 users"] = (53, 4038, 331),
+        ["PostgreSQL + Redis, 2 instances, 100 portals × 3 users"] = (55, 4000, 323),
+        ["SQLite, 1,000 portals × 1 user"] = (216, 1757, 332),
     };
 
-    /// <summary>The paced run as recorded, warm: the app's own p99 in ms and its CPU in cores.</summary>
-    static readonly (double P99, double Cpu) RecordedPace = (12.9, 0.48);
+    /// <summary>The paced run as recorded: the app's own p99 in ms just started (its first 20 s) and warm, and its CPU in cores when warm.</summary>
+    static readonly (double FreshP99, double P99, double Cpu) RecordedPace = (37.5, 7.8, 0.49);
 
     /// <summary>Says so when a figure is more than 20% worse than the README's.</summary>
     static void Compare(string what, string figure, double measured, double recorded, bool higherIsBetter)
@@ -83,7 +83,7 @@ public static partial class LoadRun
     /// <summary>What each operation costs the portal, one user alone on a quiet portal: the mix the load runs is made of.</summary>
     static async Task CalibrateAsync(EmulatorControl control)
     {
-        await using var app = await AppProcess.StartAsync(Settings(control, Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db")));
+        await using var app = await AppProcess.StartAsync(Settings(control, Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db")), folder: Published.Folder);
         var portals = await InstallAsync(control, 1, [app]);
         Console.WriteLine("## What each operation costs the portal (one user on a quiet portal, a list of 24 contacts; a batch counts once)");
         Console.WriteLine("| operation | portal requests, first round | after every token expired | lower bound |");
@@ -138,7 +138,7 @@ public static partial class LoadRun
         {
             for (var i = 0; i < scenario.Instances; i++)
             {
-                instances.Add(await AppProcess.StartAsync(settings));
+                instances.Add(await AppProcess.StartAsync(settings, folder: Published.Folder));
             }
 
             var portals = await InstallAsync(control, scenario.Portals, instances);
@@ -199,77 +199,6 @@ public static partial class LoadRun
         }
     }
 
-    /// <summary>How long the paced run keeps loading pages between its two windows.</summary>
-    const int WarmUpSeconds = 40;
-
-    /// <summary>
-    /// The app's own overhead: list pages at a steady 100 a second (open loop: a slow answer does not
-    /// slow the arrivals) from 30 users of 10 portals, with the portals answering at once and no limit.
-    /// </summary>
-    public static async Task PaceAsync(EmulatorControl control, int perSecond = 100, int seconds = 20)
-    {
-        var database = Path.Combine(Path.GetTempPath(), $"b24-load-{Guid.NewGuid():N}.db");
-        var settings = Settings(control, database);
-        settings["Bitrix24:RateLimit:BurstLimit"] = "100000";
-        settings["Bitrix24:RateLimit:RequestsPerSecond"] = "100000";
-        await using var app = await AppProcess.StartAsync(settings);
-        var portals = await InstallAsync(control, 10, [app], limited: false);
-        var users = portals.SelectMany(p => Enumerable.Range(1, 3).Select(u => new SimulatedUser(control, p, u, app.Url))).ToList();
-        await EachAsync(users, u => u.OpenAsync());
-
-        async Task<List<(double Total, double Own)>> RunAsync(int loads)
-        {
-            var latencies = new ConcurrentQueue<(double Total, double Own)>();
-            var clock = Stopwatch.StartNew();
-            var running = new List<Task>(loads);
-            for (var i = 0; i < loads; i++)
-            {
-                var due = TimeSpan.FromSeconds(i / (double)perSecond) - clock.Elapsed;
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due);
-                }
-
-                var user = users[i % users.Count];
-                running.Add(Task.Run(async () => latencies.Enqueue(await user.TimeListPageAsync())));
-            }
-
-            await Task.WhenAll(running);
-            return [.. latencies];
-        }
-
-        async Task<PaceWindow> MeasureAsync(int loads)
-        {
-            var appBefore = app.CpuTime;
-            var ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var watch = Stopwatch.StartNew();
-            var latencies = await RunAsync(loads);
-            var elapsed = watch.Elapsed.TotalSeconds;
-            return new PaceWindow(latencies.Select(l => l.Total).Order().ToList(), latencies.Select(l => l.Own).Order().ToList(),
-                (app.CpuTime - appBefore).TotalSeconds / elapsed, (Process.GetCurrentProcess().TotalProcessorTime - ownBefore).TotalSeconds / elapsed, latencies.Count / elapsed);
-        }
-
-        // A fresh instance spends most of a core on tiered compilation for its first half minute or so
-        // (about 800 methods a second re-jitted with PGO); a long-running one has finished. Both are shown.
-        var fresh = await MeasureAsync(perSecond * seconds);
-        await RunAsync(perSecond * WarmUpSeconds);
-        var warm = await MeasureAsync(perSecond * seconds);
-        Console.WriteLine($"## The app's own overhead: list pages at {perSecond} a second for {seconds} s, portals answering at once");
-        Console.WriteLine("| instance | page loads | per second | p50 | p95 | p99 | own p50 | own p95 | own p99 | app CPU (of 2 cores) | emulator and users CPU |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        static string At(List<double> sorted, double q) => Quantile(sorted, q).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " ms";
-        foreach (var (name, w) in new[] { ("just started (tiered compilation under way)", fresh), ($"warm (after {WarmUpSeconds} s more)", warm) })
-        {
-            Console.WriteLine($"| {name} | {w.Total.Count:N0} | {w.PerSecond:F0} | {At(w.Total, 0.5)} | {At(w.Total, 0.95)} | {At(w.Total, 0.99)} | {At(w.Own, 0.5)} | {At(w.Own, 0.95)} | {At(w.Own, 0.99)} | {w.AppCpu:F2} | {w.OwnCpu:F2} |");
-        }
-
-        Console.WriteLine($"App peak memory {Mb(app.PeakBytes)}; errors {users.Sum(u => u.Refusals)}. Each list page makes 3 requests to the emulator, which runs in the benchmark's process;");
-        Console.WriteLine("\"own\" is the page's time less the time the app waited for them (its Server-Timing header).");
-        Compare("paced list pages, warm", "own p99 ms", Quantile(warm.Own, 0.99), RecordedPace.P99, higherIsBetter: false);
-        Compare("paced list pages, warm", "app CPU cores", warm.AppCpu, RecordedPace.Cpu, higherIsBetter: false);
-    }
-
-    sealed record PaceWindow(List<double> Total, List<double> Own, double AppCpu, double OwnCpu, double PerSecond);
 
     /// <summary>Portals created in the emulator (at Bitrix24's default limit unless told otherwise) and the app installed in each, 16 at a time.</summary>
     static async Task<List<EmulatedPortal>> InstallAsync(EmulatorControl control, int count, List<AppProcess> instances, bool limited = true)

@@ -11,7 +11,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 await using var emulatorApp = await EmulatorApp.StartAsync(o => { o.DrainPerSecond = 1000; o.BucketCapacity = 1000; });
 using var control = new EmulatorControl(new Uri(emulatorApp.Urls.First()));
 // Sections by name (`dotnet run -c Release -- flood`); all of them without arguments.
-string[] sections = ["workspace", "pace", "load", "flood", "client"];
+string[] sections = ["workspace", "pace", "startup", "load", "flood", "client"];
 bool Runs(string section) => args.Length == 0 || args.Contains(section);
 // Other words pick load scenarios by name (`-- load "100 portals"`).
 var scenarioWords = args.Except(sections).ToList();
@@ -25,6 +25,12 @@ if (Runs("workspace"))
 if (Runs("pace"))
 {
     await Benchmarks.LoadRun.PaceAsync(control);
+    Console.WriteLine();
+}
+
+if (Runs("startup"))
+{
+    await Benchmarks.LoadRun.StartupAsync(control);
     Console.WriteLine();
 }
 

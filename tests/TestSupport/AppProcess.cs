@@ -18,11 +18,16 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings, string environment = "Production")
+    /// <summary>How long the process took from its start to its first healthy <c>/healthz</c>.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <param name="folder">The app's files: by default the build beside the caller's; a published output, say.</param>
+    /// <param name="runtime">Environment variables for the .NET runtime (DOTNET_TieredPGO=0, say).</param>
+    public static async Task<AppProcess> StartAsync(IDictionary<string, string?> settings, string environment = "Production", string? folder = null, IDictionary<string, string>? runtime = null)
     {
         // tests/<project>/bin/<Configuration>/net10.0/ → src/B24CallListApp/bin/<Configuration>/net10.0/
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var folder = Path.Combine(AppInstances.RepositoryRoot, "src", "B24CallListApp", "bin", configuration, "net10.0");
+        folder ??= Path.Combine(AppInstances.RepositoryRoot, "src", "B24CallListApp", "bin", configuration, "net10.0");
         var port = Processes.FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "B24CallListApp.dll")])
         {
@@ -38,6 +43,12 @@ public sealed class AppProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        foreach (var (key, value) in runtime ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var started = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         process.OutputDataReceived += (_, e) => app.Log(e.Data);
@@ -45,7 +56,7 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient();
-        for (var attempt = 0; attempt < 300; attempt++)
+        for (var attempt = 0; attempt < 1500; attempt++)
         {
             if (process.HasExited)
             {
@@ -56,6 +67,7 @@ public sealed class AppProcess : IAsyncDisposable
             {
                 if ((await http.GetAsync(new Uri(app.Url, "healthz"))).IsSuccessStatusCode)
                 {
+                    app.StartupTime = started.Elapsed;
                     return app;
                 }
             }
@@ -63,7 +75,7 @@ public sealed class AppProcess : IAsyncDisposable
             {
             }
 
-            await Task.Delay(100);
+            await Task.Delay(20);
         }
 
         await app.DisposeAsync();

@@ -49,8 +49,8 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
 
     /// <summary>
     /// The lists' creators and sizes in one batch, with the user's own token: no page waits on a list's
-    /// full read. Each list whose size is not known gets an equal share of the batch's first pages (at
-    /// least one); a list that fills them shows "at least". A size the user's own read of a list counted
+    /// full read. Each list whose size is not known gets its first pages (two, or its share of the batch when
+    /// that is less; at least one); a list that fills them shows "at least". A size the user's own read of a list counted
     /// is kept briefly and wins, until a save through the app changes the list.
     /// </summary>
     async Task<(Dictionary<long, string> Creators, Dictionary<int, ListSize> Sizes)> CreatorsAndSizesAsync(Actor actor, IReadOnlyList<CallListInfo> lists, CancellationToken ct)
@@ -71,7 +71,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
             return ([], sizes);
         }
 
-        var pagesEach = unknown.Count == 0 ? 0 : Math.Max(1, (Bitrix24Client.MaxBatchCommands - 1) / unknown.Count);
+        var pagesEach = unknown.Count == 0 ? 0 : Math.Clamp((Bitrix24Client.MaxBatchCommands - 1) / unknown.Count, 1, SizePages);
         var commands = new List<BatchCommand> { new("user.get", UserFilter(creatorIds)) };
         commands.AddRange(unknown.SelectMany(id => Enumerable.Range(0, pagesEach)
             .Select(p => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = p * PageSize }))));
@@ -108,6 +108,12 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
 
         return (creators, sizes);
     }
+
+    /// <summary>
+    /// First pages asked per list for its size (100 participants): each page past a list's end still costs the
+    /// portal operating time, counted per method, on every visit. A longer list shows "100+" until the user opens it.
+    /// </summary>
+    const int SizePages = 2;
 
     /// <summary>How long a list's size, as one user's read counted it, is shown without asking again.</summary>
     static readonly TimeSpan SizeLifetime = TimeSpan.FromMinutes(2);

@@ -5,7 +5,15 @@ namespace B24CallListApp.Operations;
 
 public static class HealthEndpoints
 {
-    public static IServiceCollection AddHealth(this IServiceCollection services) => services.AddSingleton<RecentHealth>();
+    public static IServiceCollection AddHealth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<RecentHealth>();
+        services.AddOptions<WarmUpOptions>().Bind(configuration.GetSection("App"));
+        services.AddSingleton<WarmUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<WarmUp>());
+        services.AddHealthChecks().AddCheck<WarmUp>("warm-up");
+        return services;
+    }
 
     /// <summary>
     /// <c>/healthz</c> for load balancers and operators: 200 while Healthy or Degraded, 503 while
@@ -29,7 +37,7 @@ public static class HealthEndpoints
 }
 
 /// <summary>
-/// The health report, run at most once per <see cref="MaxAge"/> however many ask: a flood of
+/// The health report, run at most once per <see cref="MaxAge"/> (a quarter second while unhealthy) however many ask: a flood of
 /// <c>/healthz</c> requests does not become a flood of database queries. Callers arriving while a
 /// check runs wait for that one.
 /// </summary>
@@ -65,5 +73,9 @@ public sealed class RecentHealth(HealthCheckService checks, TimeProvider time)
         }
     }
 
-    (HealthReport, DateTimeOffset)? Fresh() => _last is { } last && time.GetUtcNow() - last.CheckedAt < MaxAge ? last : null;
+    /// <summary>An unhealthy report is asked again sooner: an instance warming up or a database coming back is seen in a quarter second.</summary>
+    (HealthReport, DateTimeOffset)? Fresh() =>
+        _last is { } last && time.GetUtcNow() - last.CheckedAt < (last.Report.Status == HealthStatus.Unhealthy ? UnhealthyMaxAge : MaxAge) ? last : null;
+
+    static readonly TimeSpan UnhealthyMaxAge = TimeSpan.FromMilliseconds(250);
 }

@@ -94,7 +94,7 @@ public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixt
         {
             await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
             var healthz = new Uri(AppFixture.AddressOf(instance), "healthz");
-            var healthy = await Health.GetAsync(app.Http, healthz);
+            var healthy = await Health.WaitForAsync(app.Http, healthz, a => a.Status == 200);
             Assert.Equal((200, "Healthy", "Healthy"), (healthy.Status, (string)healthy.Body["status"]!, (string)healthy.Body["checks"]!["redis"]!["status"]!));
 
             redis.Stop();

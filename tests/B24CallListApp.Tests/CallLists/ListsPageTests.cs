@@ -11,10 +11,11 @@ namespace B24CallListApp.Tests.CallLists;
 /// </summary>
 public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
 {
+    /// <param name="thirdAtLeast">List 3 reaches its second page: an administrator sees where it ends, a manager cannot tell the end from rows hidden beyond it.</param>
     [Theory]
-    [InlineData(1, 24, 8, 75)]
-    [InlineData(2, 8, 3, 25)]
-    public async Task Sizes_are_what_the_user_reads_and_the_page_costs_two_requests(int userId, int first, int second, int third)
+    [InlineData(1, 24, 8, 75, false)]
+    [InlineData(2, 8, 3, 25, true)]
+    public async Task Sizes_are_what_the_user_reads_and_the_page_costs_two_requests(int userId, int first, int second, int third, bool thirdAtLeast)
     {
         var portal = await app.InstalledPortalAsync();
         var user = await WorkspaceClient.OpenAsync(app, portal, userId);
@@ -26,7 +27,7 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.All((await app.Control.RequestsAsync(portal)).Skip(before), r => Assert.Equal(userId, r.UserId));
         Assert.Equal((first, false), Size(lists, 1));
         Assert.Equal((second, false), Size(lists, 2));
-        Assert.Equal((third, false), Size(lists, 3));
+        Assert.Equal((third, thirdAtLeast), Size(lists, 3));
         Assert.Equal("Alex Morgan", (string)lists.Single(l => (int)l!["id"]! == 1)!["createdBy"]!);
     }
 
@@ -38,8 +39,8 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
         var big = await app.Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(firstId, lastId - firstId + 1));
         var admin = await WorkspaceClient.OpenAsync(app, portal, 1);
 
-        // The open counted the three short lists (kept until a save), so the long one has the batch's 49 pages to itself.
-        Assert.Equal((2450, true), Size(await ListsAsync(admin), big));
+        // Two pages a list: past 100 participants the page says "at least".
+        Assert.Equal((100, true), Size(await ListsAsync(admin), big));
 
         // Once the user opened the list, its size is known exactly, until a save through the app changes it.
         Assert.Equal(200, (await admin.ListAsync(big)).Status);

@@ -25,6 +25,8 @@ public sealed class FrontDoorTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task A_flood_of_health_checks_is_answered_from_one_recent_report()
     {
         var healthz = new Uri(app.AppUrl, "healthz");
+        await Health.WaitForAsync(app.Http, healthz, a => a.Status == 200);
+        await Task.Delay(B24CallListApp.Operations.RecentHealth.MaxAge);
         var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Health.GetAsync(app.Http, healthz)));
 
         Assert.All(answers, a => Assert.Equal(200, a.Status));

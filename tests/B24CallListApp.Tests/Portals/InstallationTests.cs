@@ -323,13 +323,13 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     [Fact]
     public async Task Healthz_answers_when_the_database_does_and_503_when_it_is_gone()
     {
-        using var response = await app.Http.GetAsync(new Uri(app.AppUrl, "healthz"));
-        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(200, (await Health.WaitForAsync(app.Http, new Uri(app.AppUrl, "healthz"), a => a.Status == 200)).Status);
 
         var folder = Directory.CreateTempSubdirectory("b24-health-");
         await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(folder.FullName, "app.db")}" });
-        using var healthy = await app.Http.GetAsync(new Uri(AppFixture.AddressOf(instance), "healthz"));
-        Assert.Equal(200, (int)healthy.StatusCode);
+        // A new instance answers 503 "warming up" for its first moment, then 200.
+        var healthy = await Health.WaitForAsync(app.Http, new Uri(AppFixture.AddressOf(instance), "healthz"), a => a.Status == 200);
+        Assert.Equal((200, "Healthy"), (healthy.Status, (string)healthy.Body["checks"]!["warm-up"]!["status"]!));
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         folder.Delete(recursive: true);
