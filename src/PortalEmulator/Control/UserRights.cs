@@ -12,12 +12,9 @@ static class UserRights
 {
     public static string CrmRead(PortalUser user) => user.ReadsAll ? "all" : "own";
 
-    public static Task<IResult> ChangeAsync(string memberId, int userId, HttpRequest request, Emulator emulator) => Guard(async () =>
+    public static Task<IResult> ChangeAsync(int userId, HttpRequest request) => Guard(async () =>
     {
-        if (emulator.FindPortal(memberId) is not { } portal)
-        {
-            return NotFound("portal");
-        }
+        var portal = PortalOf(request.HttpContext);
 
         var body = await BodyAsync(request);
         var admin = OptionalBool(body, "admin");
