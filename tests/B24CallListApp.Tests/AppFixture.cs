@@ -72,7 +72,7 @@ public class AppFixture : EmulatorFixture
     public async Task<EmulatedPortal> InstalledPortalAsync()
     {
         var portal = await Control.CreatePortalAsync(extra: new { handlerUrl = AppUrl + "", installUrl = AppUrl + "install", eventHandlerUrl = AppUrl + "events" });
-        var answer = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        var answer = await Control.InstallAsync(portal, new { finish = true });
         Assert.Equal(200, (int)answer["status"]!);
         return portal;
     }
@@ -121,7 +121,7 @@ public class AppFixture : EmulatorFixture
     /// <summary>Opens the app as a portal user would and returns the page session it hands out.</summary>
     public async Task<string> OpenSessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
     {
-        var open = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, url = (appUrl ?? AppUrl).ToString() });
+        var open = await Control.OpenAsync(portal, new { userId, url = (appUrl ?? AppUrl).ToString() });
         var page = new AppPage((int)open["status"]!, (string)open["body"]!);
         Assert.Equal(200, page.Status);
         return page.Session ?? "";

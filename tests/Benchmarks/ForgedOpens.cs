@@ -25,7 +25,7 @@ public static class ForgedOpens
         }), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
         var portal = await control.CreatePortalAsync(extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
-        await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        await control.InstallAsync(portal, new { finish = true });
 
         // Warm-up (JIT, connection pools, the database), not measured.
         using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(5)))

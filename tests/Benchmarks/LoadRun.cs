@@ -213,7 +213,7 @@ public static partial class LoadRun
                 await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
             }
 
-            var answer = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+            var answer = await control.InstallAsync(portal, new { finish = true });
             if ((int)answer["status"]! != 200)
             {
                 throw new InvalidOperationException($"install answered {answer["status"]}: {answer["body"]}");
@@ -301,7 +301,7 @@ public static partial class LoadRun
         {
             var before = await CountAsync();
             var watch = Stopwatch.StartNew();
-            var open = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang = "en", url = appUrl.ToString() });
+            var open = await control.OpenAsync(portal, new { userId, lang = "en", url = appUrl.ToString() });
             var milliseconds = watch.Elapsed.TotalMilliseconds;
             Records.Enqueue(new("open", milliseconds, Companies, await CountAsync() - before));
             var html = (string)open["body"]!;

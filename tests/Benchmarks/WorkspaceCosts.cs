@@ -19,8 +19,8 @@ public static class WorkspaceCosts
         var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
         var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
-        await control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
-        var open = await control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        await control.InstallAsync(portal, new { finish = true });
+        var open = await control.OpenAsync(portal, new { userId = 1 });
         var session = new AppPage((int)open["status"]!, (string)open["body"]!).Session ?? "";
         // The portal's real limit from here on (the app's limiter keeps its defaults too).
         await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);

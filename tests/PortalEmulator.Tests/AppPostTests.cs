@@ -18,8 +18,8 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        await emulator.Control.OpenAsync(portal, new { userId = 1 });
+        await emulator.Control.OpenAsync(portal, new { userId = 1 });
 
         var posts = echo.Posts.ToList();
         Assert.Equal(2, posts.Count);
@@ -34,7 +34,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "8061" } });
+        await emulator.Control.OpenAsync(portal, new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "8061" } });
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal("CRM_CONTACT_LIST_MENU", post.Form["PLACEMENT"]);
@@ -51,7 +51,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new Dictionary<string, object?> { ["userId"] = 1, ["placementOptions"] = shape });
+        await emulator.Control.OpenAsync(portal, new Dictionary<string, object?> { ["userId"] = 1, ["placementOptions"] = shape });
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal(present, post.Form.ContainsKey("PLACEMENT_OPTIONS"));
@@ -64,7 +64,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { userId = 1, lang = "ru" });
+        await emulator.Control.InstallAsync(portal, new { userId = 1, lang = "ru" });
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal(portal.Domain, post.Query["DOMAIN"]);
@@ -86,7 +86,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
 
         var uninstall = Assert.Single(echo.Posts);
         Assert.Equal("ONAPPUNINSTALL", uninstall.Form["event"]);
@@ -96,7 +96,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         Assert.Equal((401, "invalid_token"), (status, (string)body["error"]!));
         Assert.Equal("invalid_grant", (string)(await emulator.Control.RefreshAsync(portal.Admin.RefreshToken)).Body["error"]!);
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { userId = 1 });
+        await emulator.Control.InstallAsync(portal, new { userId = 1 });
         var reinstall = echo.Posts.Last();
         Assert.NotEqual(portal.ApplicationToken, reinstall.Form["APPLICATION_TOKEN"]);
         Assert.Equal(200, (await PortalRest.CallAsync(portal, reinstall.Form["AUTH_ID"], "profile")).Status);
@@ -108,8 +108,8 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", uninstall = false });
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE", withTokens = false });
+        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", uninstall = false });
+        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false });
 
         Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile")).Status);
         var update = echo.Posts.Last();

@@ -34,7 +34,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
         var resetAt = (long)before["time"]!["operating_reset_at"]!;
         Assert.True(resetAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
-        await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 481 });
+        await emulator.Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 481 });
         var (status, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list");
         Assert.Equal((429, "OPERATION_TIME_LIMIT"), (status, (string)body["error"]!));
 
@@ -103,12 +103,12 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task A_deleted_portal_says_so_and_a_moved_portal_redirects_to_its_new_domain()
     {
         var deleted = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        await emulator.Control.DeleteAsync(deleted, new { });
         var (status, body) = await PortalRest.CallAsync(deleted, deleted.Admin.AccessToken, "profile");
         Assert.Equal("PORTAL_DELETED", (string)body["error"]!);
 
         var moved = await emulator.Control.CreatePortalAsync();
-        var answer = await emulator.Control.PostAsync($"/_emulator/portals/{moved.MemberId}/move", new { });
+        var answer = await emulator.Control.MoveAsync(moved, new { });
         var newDomain = (string)answer["domain"]!;
         Assert.NotEqual(moved.Domain, newDomain);
 

@@ -65,6 +65,33 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public Task<JsonObject> SetUserRightsAsync(EmulatedPortal portal, int userId, bool? admin = null, string? crmRead = null) =>
         PostAsync($"/_emulator/portals/{portal.MemberId}/users/{userId}", new JsonObject { ["admin"] = admin, ["crmRead"] = crmRead });
 
+    /// <summary>The portal's installer page POSTed to the app (<c>{"finish": true}</c> also finishes the install as the page's script would).</summary>
+    public Task<JsonObject> InstallAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/install", options ?? new { });
+
+    /// <summary>An open of the app (or a placement) POSTed by the portal for a user: <c>{"status", "body"}</c> of the app's answer.</summary>
+    public Task<JsonObject> OpenAsync(EmulatedPortal portal, object open) => PostAsync($"/_emulator/portals/{portal.MemberId}/open", open);
+
+    /// <summary>An app event (<c>ONAPPINSTALL</c>, <c>ONAPPUPDATE</c>, <c>ONAPPUNINSTALL</c>) sent by the portal to the app's handler.</summary>
+    public Task<JsonObject> SendEventAsync(EmulatedPortal portal, object appEvent) => PostAsync($"/_emulator/portals/{portal.MemberId}/events", appEvent);
+
+    /// <summary>The portal moves to another domain (keeping its member_id).</summary>
+    public Task<JsonObject> MoveAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/move", options ?? new { });
+
+    /// <summary>The portal is deleted: its REST answers PORTAL_DELETED from now on.</summary>
+    public Task<JsonObject> DeleteAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/delete", options ?? new { });
+
+    /// <summary>Operating time spent on a method by others, as a portal counts it (<c>{"method", "seconds"}</c>).</summary>
+    public Task<JsonObject> AddOperatingTimeAsync(EmulatedPortal portal, object operating) => PostAsync($"/_emulator/portals/{portal.MemberId}/operating", operating);
+
+    /// <summary>Requests another app spends from the portal's bucket (<c>{"requests"}</c>).</summary>
+    public Task<JsonObject> LoadAsync(EmulatedPortal portal, object load) => PostAsync($"/_emulator/portals/{portal.MemberId}/load", load);
+
+    /// <summary>Every secret the emulator ever issued (<c>tokens</c>, <c>applicationTokens</c>, <c>clientSecrets</c>), for tests that look for leaks.</summary>
+    public async Task<JsonObject> SecretsAsync() => JsonNode.Parse(await Http.GetStringAsync("/_emulator/secrets"))!.AsObject();
+
+    /// <summary>Every token the emulator issued, access and refresh.</summary>
+    public async Task<IReadOnlyList<string>> IssuedTokensAsync() => (await SecretsAsync())["tokens"]!.AsArray().Select(t => (string)t!).ToList();
+
     public Task ExpireAsync(string accessToken) => PostAsync("/_emulator/tokens/expire", new { accessToken });
 
     public Task FaultAsync(EmulatedPortal portal, object fault) => PostAsync($"/_emulator/portals/{portal.MemberId}/faults", fault);
@@ -75,7 +102,7 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public Task SetLimitsAsync(EmulatedPortal portal, double drainPerSecond, double capacity) =>
         PostAsync($"/_emulator/portals/{portal.MemberId}/limits", new { drainPerSecond, capacity });
 
-    public Task UpdateAppAsync(EmulatedPortal portal, object settings) => PostAsync($"/_emulator/portals/{portal.MemberId}/app", settings);
+    public Task<JsonObject> UpdateAppAsync(EmulatedPortal portal, object settings) => PostAsync($"/_emulator/portals/{portal.MemberId}/app", settings);
 
     /// <summary>Makes the OAuth server's next answers on <c>path</c> (token or app.info) slow or failing.</summary>
     public Task OAuthFaultAsync(object fault) => PostAsync("/_emulator/oauth/faults", fault);

@@ -398,7 +398,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
         await harness.Client.CallAsync(account, "crm.contact.list", null);
-        await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 500 });
+        await Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 500 });
 
         var first = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
         var reached = (await Control.RequestsAsync(portal)).Count(r => r.Method == "crm.contact.list");
@@ -426,7 +426,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         var portal = await Control.CreatePortalAsync();
         await Control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         var account = harness.Account(portal, portal.Admin);
-        var load = await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/load", new { requests = 50 });
+        var load = await Control.LoadAsync(portal, new { requests = 50 });
         Assert.Equal(50, (int)load["accepted"]!);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => harness.Client.CallAsync(account, "crm.calllist.list", null)));
@@ -512,7 +512,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         await Control.FaultAsync(portal, new { method = "profile", rawBody = "\uFEFF{\"result\":{\"ID\":\"7\"}}", status = 200 });
         Assert.Equal("7", (await harness.Client.CallAsync(account, "profile", null)).Result.GetProperty("ID").GetString());
 
-        await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/operating", new { method = "crm.contact.list", seconds = 500 });
+        await Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 500 });
         var limited = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
         Assert.True(limited.ResetAt > DateTimeOffset.UtcNow);
         var before = (await Control.RequestsAsync(portal)).Count;
@@ -522,7 +522,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
 
         var deleted = await Control.CreatePortalAsync();
         var deletedAccount = harness.Account(deleted, deleted.Admin);
-        await Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        await Control.DeleteAsync(deleted, new { });
         var gone = await Assert.ThrowsAsync<Bitrix24PortalDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
         Assert.Equal("PORTAL_DELETED", gone.Code);
     }
@@ -533,7 +533,7 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
         await using var harness = new ClientHarness(Control);
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
-        var newDomain = (string)(await Control.PostAsync($"/_emulator/portals/{portal.MemberId}/move", new { }))["domain"]!;
+        var newDomain = (string)(await Control.MoveAsync(portal, new { }))["domain"]!;
 
         // crm.calllist.add is not repeatable, but a redirect answers before anything runs.
         var created = await harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } });

@@ -10,3 +10,10 @@ public sealed class PortalClockCollection
 {
     public const string Name = "portal clock";
 }
+
+/// <summary>Tests that measure the process's memory run alone, after the others: the rest of the suite allocates in the same process.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasuredCollection
+{
+    public const string Name = "memory measured";
+}

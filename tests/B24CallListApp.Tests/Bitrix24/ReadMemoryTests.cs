@@ -9,6 +9,7 @@ namespace B24CallListApp.Tests.Bitrix24;
 /// uses, and a read stops at <c>Bitrix24:MaxReadBytes</c>. The portal answers batches of nearly 16 MiB
 /// (the largest answer the app reads): 50 pages of 50 rows, each row padded with 6 KB.
 /// </summary>
+[Collection(MemoryMeasuredCollection.Name)]
 public sealed class ReadMemoryTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
 {
     const int Rows = 2500;

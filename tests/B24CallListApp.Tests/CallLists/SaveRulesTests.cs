@@ -296,7 +296,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var (instance, admin) = await OwnInstanceAsync(1, new() { ["Bitrix24:RateLimit:BurstLimit"] = "50", ["Bitrix24:RateLimit:RequestsPerSecond"] = "2" });
         await using var _ = instance;
         await app.Control.SetLimitsAsync(admin.Portal, drainPerSecond: 2, capacity: 50);
-        await app.Control.PostAsync($"/_emulator/portals/{admin.Portal.MemberId}/load", new { requests = 50 });
+        await app.Control.LoadAsync(admin.Portal, new { requests = 50 });
 
         var page = await admin.AddSelectedAsync(1, [30]);
 
@@ -311,7 +311,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var instance = app.CreateApp(settings: settings);
         var url = AppFixture.AddressOf(instance);
         var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = url + "install", handlerUrl = url.ToString() });
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
+        await app.Control.InstallAsync(portal, new { finish = true });
         return (instance, await WorkspaceClient.OpenAsync(app, portal, userId, appUrl: url));
     }
 }

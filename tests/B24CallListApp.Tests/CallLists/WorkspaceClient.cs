@@ -18,7 +18,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
 
     public static async Task<WorkspaceClient> OpenAsync(AppFixture app, EmulatedPortal portal, int userId, string lang = "en", Uri? appUrl = null)
     {
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId, lang, url = (appUrl ?? app.AppUrl).ToString() });
+        var open = await app.Control.OpenAsync(portal, new { userId, lang, url = (appUrl ?? app.AppUrl).ToString() });
         var page = new AppPage((int)open["status"]!, (string)open["body"]!);
         Assert.True(page.Status == 200, $"open answered {page.Status}: {page.Html}");
         return new WorkspaceClient(app, portal, page.Session!, lang, appUrl);

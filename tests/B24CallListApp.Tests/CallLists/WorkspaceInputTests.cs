@@ -72,8 +72,8 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var instance = app.CreateApp(services: s => s.AddSingleton<TimeProvider>(clock));
         var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true });
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        await app.Control.InstallAsync(portal, new { finish = true });
+        var open = await app.Control.OpenAsync(portal, new { userId = 1 });
         var session = new AppPage(200, (string)open["body"]!).Session!;
         using var http = new HttpClient { BaseAddress = AppFixture.AddressOf(instance) };
 
@@ -187,7 +187,7 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     public async Task A_row_menu_placement_adds_its_record_to_a_list_of_its_kind()
     {
         var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open",
+        var open = await app.Control.OpenAsync(portal,
             new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "25" } });
         var page = new AppPage((int)open["status"]!, (string)open["body"]!);
         Assert.Equal(200, page.Status);
@@ -209,7 +209,7 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     public async Task A_row_menu_placement_for_a_record_the_user_cannot_see_says_so()
     {
         var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open",
+        var open = await app.Control.OpenAsync(portal,
             new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "27" } });
 
         Assert.Equal(200, (int)open["status"]!);

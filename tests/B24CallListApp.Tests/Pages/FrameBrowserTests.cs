@@ -25,7 +25,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     async Task<(EmulatedPortal Portal, PortalPageObject Ui)> OpenInstalledAsync(int userId)
     {
         var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
         var ui = await PageAsync(portal);
         await ui.OpenAsync(userId);
         await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
@@ -66,7 +66,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     public async Task The_app_opens_with_every_shape_of_placement_options(string? options)
     {
         var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
         var ui = await PageAsync(portal);
 
         await ui.Page.GotoAsync($"http://{portal.Domain}/?user=2" + (options is null ? "" : "&options=" + Uri.EscapeDataString(options)));

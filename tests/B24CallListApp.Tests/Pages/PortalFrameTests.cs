@@ -50,7 +50,7 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
     public async Task A_page_of_the_app_framed_by_a_third_origin_is_refused_by_the_browser()
     {
         var portal = await app.Control.CreatePortalAsync(extra: new { handlerUrl = app.AppBaseForPortal.ToString(), installUrl = app.AppBaseForPortal + "install" });
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
         var fields = await app.Control.FramePostFieldsAsync(portal, 2);
         var inputs = string.Concat(fields.Select(f => $"<input type=hidden name=\"{f.Key}\" value=\"{System.Net.WebUtility.HtmlEncode(f.Value)}\">"));
         await using var stranger = await StaticPage.StartAsync($$"""

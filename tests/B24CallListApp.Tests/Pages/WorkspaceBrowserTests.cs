@@ -24,7 +24,7 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
             handlerUrl = app.AppBaseForPortal.ToString(),
             installUrl = app.AppBaseForPortal + "install",
         });
-        Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
         return portal;
     }
 

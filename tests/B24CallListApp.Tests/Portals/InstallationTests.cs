@@ -44,7 +44,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var state = await app.Control.GetPortalAsync(portal);
         Assert.Equal(["CRM_CONTACT_LIST_MENU", "CRM_COMPANY_LIST_MENU"], state["placements"]!.AsArray().Select(p => (string)p!["placement"]!));
 
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2, lang = "ru" });
+        var open = await app.Control.OpenAsync(portal, new { userId = 2, lang = "ru" });
         Assert.Equal(200, (int)open["status"]!);
         Assert.Contains($"frame-ancestors http://{portal.Domain}", (string)open["contentSecurityPolicy"]!, StringComparison.Ordinal);
         Assert.Contains("Maria Petrova", (string)open["body"]!, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
 
         // Reinstalling a working portal keeps it working.
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { });
+        await app.Control.InstallAsync(portal, new { });
         Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
     }
 
@@ -61,9 +61,9 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task Reinstall_and_a_repeated_install_event_are_idempotent()
     {
         var portal = await app.InstalledPortalAsync();
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { });
-        var first = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
-        var second = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        await app.Control.InstallAsync(portal, new { });
+        var first = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
+        var second = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
         Assert.Equal((200, 200), ((int)first["status"]!, (int)second["status"]!));
 
         var stored = await StoredAsync(portal.MemberId);
@@ -75,7 +75,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task Install_by_event_alone_is_enough()
     {
         var portal = await app.Control.CreatePortalAsync(extra: new { eventHandlerUrl = app.AppUrl + "install" });
-        var answer = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        var answer = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
         Assert.Equal(200, (int)answer["status"]!);
         var stored = (await StoredAsync(portal.MemberId))!;
         Assert.Equal(PortalStatus.Active, stored.Status);
@@ -84,9 +84,9 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var profile = await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.PortalStore.AccountOf(stored, 1), "profile", null);
         Assert.True(profile.Result.GetProperty("ADMIN").GetBoolean());
         // And the event's application token is the one an uninstall must bring.
-        var forged = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0", uninstall = false });
+        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0", uninstall = false });
         Assert.Equal(401, (int)forged["status"]!);
-        var genuine = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
         Assert.Equal(200, (int)genuine["status"]!);
         Assert.Null(await StoredAsync(portal.MemberId));
     }
@@ -137,28 +137,28 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     {
         var kept = await app.InstalledPortalAsync();
         // A forged uninstall: the portal still has the app, the application token is a guess.
-        var wrong = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = "guessed0guessed0guessed0guessed00", clean = true, uninstall = false });
+        var wrong = await app.Control.SendEventAsync(kept, new { @event = "ONAPPUNINSTALL", applicationToken = "guessed0guessed0guessed0guessed00", clean = true, uninstall = false });
         Assert.Equal(401, (int)wrong["status"]!);
         Assert.NotNull(await StoredAsync(kept.MemberId));
 
-        var soft = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = false });
+        var soft = await app.Control.SendEventAsync(kept, new { @event = "ONAPPUNINSTALL", clean = false });
         Assert.Equal(200, (int)soft["status"]!);
         var stored = await StoredAsync(kept.MemberId);
         Assert.Equal(PortalStatus.Uninstalled, stored!.Status);
         Assert.Empty(stored.Accounts);
 
         // The portal revoked the app's tokens: an open with one is refused.
-        var open = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/open", new { userId = 1 });
+        var open = await app.Control.OpenAsync(kept, new { userId = 1 });
         Assert.Equal(403, (int)open["status"]!);
 
         // The portal has the app again, but the app never heard of it: it says the app was removed.
         await app.Control.UpdateAppAsync(kept, new { uninstalled = false });
-        open = await app.Control.PostAsync($"/_emulator/portals/{kept.MemberId}/open", new { userId = 1 });
+        open = await app.Control.OpenAsync(kept, new { userId = 1 });
         Assert.Equal(404, (int)open["status"]!);
         Assert.Contains("data-message=\"Uninstalled\"", (string)open["body"]!, StringComparison.Ordinal);
 
         var cleaned = await app.InstalledPortalAsync();
-        var clean = await app.Control.PostAsync($"/_emulator/portals/{cleaned.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        var clean = await app.Control.SendEventAsync(cleaned, new { @event = "ONAPPUNINSTALL", clean = true });
         Assert.Equal(200, (int)clean["status"]!);
         Assert.Null(await StoredAsync(cleaned.MemberId));
 
@@ -246,7 +246,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task No_token_the_emulator_issued_is_stored_in_clear_text()
     {
         var portal = await app.InstalledPortalAsync();
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        await app.Control.OpenAsync(portal, new { userId = 2 });
         var bytes = app.DatabaseBytes();
         Assert.NotEmpty(bytes);
         var text = Encoding.Latin1.GetString(bytes);
@@ -278,7 +278,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var client = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>();
         var store = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.IBitrix24TokenStore>();
         var portal = await app.InstalledPortalAsync();
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 });
+        await app.Control.OpenAsync(portal, new { userId = 2 });
         var opened = (await store.GetAsync(new(portal.MemberId, 2), default))!;
         await app.Control.ExpireAsync(opened.AccessToken);
         var account = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(portal.MemberId))!, 2);
@@ -298,15 +298,15 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
 
         var unpaid = await app.InstalledPortalAsync();
         await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
-        Assert.Equal(402, (int)(await app.Control.PostAsync($"/_emulator/portals/{unpaid.MemberId}/open", new { userId = 1 }))["status"]!);
+        Assert.Equal(402, (int)(await app.Control.OpenAsync(unpaid, new { userId = 1 }))["status"]!);
         var deleted = await app.InstalledPortalAsync();
-        await app.Control.PostAsync($"/_emulator/portals/{deleted.MemberId}/delete", new { });
+        await app.Control.DeleteAsync(deleted, new { });
         var deletedAccount = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(deleted.MemberId))!, 1);
         await Assert.ThrowsAsync<B24CallListApp.Bitrix24.Bitrix24PortalDeletedException>(() => client.CallAsync(deletedAccount, "profile", null));
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL" });
+        await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL" });
 
         // Every token the emulated cloud ever issued in this class's run, every application token, the client secret.
-        var issued = System.Text.Json.Nodes.JsonNode.Parse(await app.Control.Http.GetStringAsync("/_emulator/secrets"))!;
+        var issued = await app.Control.SecretsAsync();
         var secrets = new[] { "tokens", "applicationTokens", "clientSecrets" }.SelectMany(k => issued[k]!.AsArray().Select(n => (string)n!)).ToList();
         Assert.True(secrets.Count > 20);
         var lines = app.Logs.Lines.ToList();
@@ -344,7 +344,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var session = await SessionAsync(portal, 2);
         Assert.Equal(200, (await MeAsync(session)).Status);
 
-        await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = false });
+        await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = false });
 
         var (status, body) = await MeAsync(session);
         Assert.Equal(404, status);

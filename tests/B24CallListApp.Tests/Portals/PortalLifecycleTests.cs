@@ -110,13 +110,13 @@ public abstract class PortalLifecycleTests(AppFixture app)
         var (paid, _) = await OpenedPortalAsync();
         await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
 
-        var open = await app.Control.PostAsync($"/_emulator/portals/{unpaid.MemberId}/open", new { userId = 2, lang = "ru" });
+        var open = await app.Control.OpenAsync(unpaid, new { userId = 2, lang = "ru" });
         Assert.Equal(402, (int)open["status"]!);
         Assert.Contains("data-message=\"PaymentRequired\"", (string)open["body"]!, StringComparison.Ordinal);
         Assert.Contains("подписк", (string)open["body"]!, StringComparison.Ordinal);
         Assert.Equal(PortalStatus.PaymentRequired, (await StoredAsync(unpaid.MemberId))!.Status);
 
-        var other = await app.Control.PostAsync($"/_emulator/portals/{paid.MemberId}/open", new { userId = 2 });
+        var other = await app.Control.OpenAsync(paid, new { userId = 2 });
         Assert.Equal(200, (int)other["status"]!);
         Assert.Equal(PortalStatus.Active, (await StoredAsync(paid.MemberId))!.Status);
     }
@@ -142,7 +142,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
         Assert.Null(stored.Accounts.Single(a => a.UserId == 2).Failure);
 
         // Opening the app again brings fresh tokens and the user back.
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 1 });
+        var open = await app.Control.OpenAsync(portal, new { userId = 1 });
         Assert.Equal(200, (int)open["status"]!);
         Assert.Null((await StoredAsync(portal.MemberId))!.Accounts.Single(a => a.UserId == 1).Failure);
     }
@@ -170,7 +170,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
     public async Task A_portal_that_moved_is_followed_and_its_record_updated()
     {
         var (portal, session) = await OpenedPortalAsync();
-        var newDomain = (string)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/move", new { }))["domain"]!;
+        var newDomain = (string)(await app.Control.MoveAsync(portal, new { }))["domain"]!;
 
         var (status, lists) = await CallListsAsync(session);
         Assert.Equal(200, status);
@@ -184,13 +184,13 @@ public abstract class PortalLifecycleTests(AppFixture app)
     public async Task An_update_event_brings_a_new_application_token_and_the_old_one_stops_working()
     {
         var (portal, _) = await OpenedPortalAsync();
-        var rotated = (string)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/app", new { rotateApplicationToken = true }))["applicationToken"]!;
-        var update = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE" });
+        var rotated = (string)(await app.Control.UpdateAppAsync(portal, new { rotateApplicationToken = true }))["applicationToken"]!;
+        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE" });
         Assert.Equal(200, (int)update["status"]!);
 
-        var stale = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = portal.ApplicationToken });
+        var stale = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = portal.ApplicationToken });
         Assert.Equal(401, (int)stale["status"]!);
-        var genuine = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = rotated });
+        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = rotated });
         Assert.Equal(200, (int)genuine["status"]!);
         Assert.Equal(PortalStatus.Uninstalled, (await StoredAsync(portal.MemberId))!.Status);
     }

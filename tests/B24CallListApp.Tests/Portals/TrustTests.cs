@@ -36,7 +36,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task Opens_with_any_shape_of_placement_options_are_normal_opens(string? shape)
     {
         var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new Dictionary<string, object?> { ["userId"] = 2, ["placementOptions"] = shape });
+        var open = await app.Control.OpenAsync(portal, new Dictionary<string, object?> { ["userId"] = 2, ["placementOptions"] = shape });
 
         Assert.Equal(200, (int)open["status"]!);
         Assert.Contains("data-user>Maria Petrova<", (string)open["body"]!, StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
 
         // The uninstall the insider would forge next finds the genuine token still in place.
-        var uninstall = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", applicationToken = forgedToken, clean = true, uninstall = false });
+        var uninstall = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = forgedToken, clean = true, uninstall = false });
         Assert.Equal(401, (int)uninstall["status"]!);
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
     }
@@ -73,12 +73,12 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         await app.OpenSessionAsync(portal, 2);
         var before = AppFixture.Snapshot((await StoredAsync(portal.MemberId))!);
 
-        var update = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE", userId = 2, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
+        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", userId = 2, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
 
         Assert.Equal(401, (int)update["status"]!);
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
         // The portal's genuine uninstall still works: its application token was never replaced.
-        var genuine = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true });
+        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
         Assert.Equal(200, (int)genuine["status"]!);
         Assert.Null(await StoredAsync(portal.MemberId));
     }
@@ -91,7 +91,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         var before = (await StoredAsync(portal.MemberId))!;
 
         // The application token leaked, but the portal has not removed the app.
-        var forged = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = true, uninstall = false });
+        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true, uninstall = false });
 
         Assert.Equal(401, (int)forged["status"]!);
         var after = (await StoredAsync(portal.MemberId))!;
@@ -107,7 +107,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         // The portal answers nothing useful while the app asks whether it was removed.
         await app.Control.FaultAsync(portal, new { method = "app.info", count = 50, status = 500, error = "INTERNAL_SERVER_ERROR" });
 
-        var uninstall = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUNINSTALL", clean = false, uninstall = false });
+        var uninstall = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = false, uninstall = false });
 
         Assert.Equal(200, (int)uninstall["status"]!);
         var stored = (await StoredAsync(portal.MemberId))!;
@@ -122,9 +122,9 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         await app.OpenSessionAsync(portal, 2);
         var before = (await StoredAsync(portal.MemberId))!;
 
-        var update = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE", withTokens = false });
+        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false });
         Assert.Equal(200, (int)update["status"]!);
-        var forged = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPUPDATE", withTokens = false, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
+        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
         Assert.Equal(401, (int)forged["status"]!);
 
         Assert.Equal(AppFixture.Snapshot(before), AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
@@ -338,7 +338,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
             {
                 var appUrl = AppFixture.AddressOf(instance);
                 var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = appUrl + "install" });
-                Assert.Equal(200, (int)(await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { finish = true }))["status"]!);
+                Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
                 await using var db = await instance.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDb>>().CreateDbContextAsync();
                 Assert.Empty(db.DataProtectionKeys);
                 Assert.NotEmpty(Assert.Single(db.Accounts).ProtectedRefreshToken);
@@ -382,11 +382,11 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task First_opens_racing_each_other_and_the_install_event_all_succeed()
     {
         var portal = await app.Control.CreatePortalAsync(extra: new { handlerUrl = app.AppUrl.ToString(), eventHandlerUrl = app.AppUrl + "events", installFinished = true });
-        var install = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL" });
+        var install = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
         Assert.Equal(200, (int)install["status"]!);
 
-        var opens = Enumerable.Range(0, 6).Select(_ => app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/open", new { userId = 2 })).ToList();
-        var again = app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/events", new { @event = "ONAPPINSTALL", userId = 1 });
+        var opens = Enumerable.Range(0, 6).Select(_ => app.Control.OpenAsync(portal, new { userId = 2 })).ToList();
+        var again = app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL", userId = 1 });
         var answers = await Task.WhenAll(opens.Append(again));
 
         Assert.All(answers, a => Assert.Equal(200, (int)a["status"]!));
@@ -400,7 +400,7 @@ public sealed class TrustTests(AppFixture app) : IClassFixture<AppFixture>
         await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["App:PublicUrl"] = "https://calllists.example.com/" });
         var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install" });
 
-        var installed = await app.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/install", new { userId = 1 });
+        var installed = await app.Control.InstallAsync(portal, new { userId = 1 });
 
         Assert.Equal(200, (int)installed["status"]!);
         var placements = (await app.Control.GetPortalAsync(portal))["placements"]!.AsArray();
