@@ -7,7 +7,7 @@ namespace PortalEmulator.Control;
 
 /// <summary>
 /// <c>/_emulator/</c>: the JSON control API that tests, the demo and acceptance runs use
-/// (a contract, see DESIGN.md). Bad input answers 400 <c>{"error": "..."}</c>.
+/// (a contract: its shapes do not change under them). Bad input answers 400 <c>{"error": "..."}</c>.
 /// </summary>
 public static partial class ControlEndpoints
 {

@@ -1,7 +1,7 @@
 // The portal's side of the frame protocol, as Bitrix24's app layout (BX.rest.AppLayout) answers it:
 // the app in a cross-site iframe named DOMAIN|PROTOCOL|APP_SID posts "command:params:callback:appSid"
 // strings (or {method, params, callback, appSid} objects); the portal checks the origin and the
-// APP_SID, runs the handler and answers "callback:JSON" to the app's origin. See shared/bitrix24/UI.md §2.
+// APP_SID, runs the handler and answers "callback:JSON" to the app's origin, as the official frame client (vendored in wwwroot/lib/b24jssdk) expects.
 (function () {
   'use strict';
 

@@ -12,7 +12,7 @@ namespace PortalEmulator.Portals;
 /// <c>DOMAIN|PROTOCOL|APP_SID</c>. Its script (<c>portal.js</c>) answers the frame protocol from the
 /// parent side as Bitrix24's app layout does: <c>getInitData</c>, <c>setInstallFinish</c>,
 /// <c>refreshAuth</c>, <c>resizeWindow</c>, <c>selectCRM</c>, <c>openApplication</c> and the rest
-/// (shared/bitrix24/UI.md §2).
+/// (the protocol of the official frame client, vendored in wwwroot/lib/b24jssdk).
 /// </summary>
 public sealed class PortalPage(Emulator emulator)
 {
