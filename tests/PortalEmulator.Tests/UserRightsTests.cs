@@ -88,6 +88,19 @@ public sealed class UserRightsTests(EmulatorFixture emulator) : IClassFixture<Em
         Assert.Equal(404, (int)unknown.StatusCode);
     }
 
+    [Theory]
+    [InlineData("en", "In progress")]
+    [InlineData("ru", "В работе")]
+    public async Task Call_statuses_are_named_in_the_portals_language(string language, string inWork)
+    {
+        var portal = await emulator.Control.CreatePortalAsync(extra: new { language });
+
+        var (status, body) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "crm.calllist.statuslist");
+
+        Assert.Equal(200, status);
+        Assert.Equal(inWork, (string)body["result"]!.AsArray().Single(s => (string)s!["STATUS_ID"]! == "IN_WORK")!["NAME"]!);
+    }
+
     static async Task<bool> IsAdminAsync(EmulatedPortal portal, string token)
     {
         var (status, body) = await PortalRest.CallAsync(portal, token, "user.admin");

@@ -27,6 +27,20 @@ public static class DemoSeed
         ("NO_ANSWER", "No answer", 50),
     ];
 
+    /// <summary>The statuses' names as a Russian portal gives them.</summary>
+    static readonly Dictionary<string, string> RussianStatusNames = new(StringComparer.Ordinal)
+    {
+        ["IN_WORK"] = "В работе",
+        ["SUCCESS"] = "Успешный",
+        ["WRONG_NUMBER"] = "Неверный номер",
+        ["STOP_CALLING"] = "Не звонить",
+        ["NO_ANSWER"] = "Нет ответа",
+    };
+
+    /// <summary>A status's name in the portal's language (English for any language but Russian).</summary>
+    public static string StatusName(string statusId, string englishName, string language) =>
+        language == "ru" && RussianStatusNames.TryGetValue(statusId, out var russian) ? russian : englishName;
+
     public static void AddUsers(Portal portal)
     {
         portal.Users.Add(new PortalUser { Id = 1, Admin = true, ReadsAll = true, Name = "Alex", LastName = "Morgan", Email = "alex.morgan@example.test" });

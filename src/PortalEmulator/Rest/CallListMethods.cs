@@ -120,7 +120,7 @@ public static class CallListMethods
         new(new JsonArray(DemoSeed.CallListStatuses.Select((s, i) => (JsonNode)new JsonObject
         {
             ["ID"] = (i + 1).ToString(CultureInfo.InvariantCulture),
-            ["NAME"] = s.Name,
+            ["NAME"] = DemoSeed.StatusName(s.StatusId, s.Name, call.Portal.Language),
             ["SORT"] = s.Sort.ToString(CultureInfo.InvariantCulture),
             ["STATUS_ID"] = s.StatusId,
         }).ToArray()));

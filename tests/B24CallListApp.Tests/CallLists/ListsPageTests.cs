@@ -49,6 +49,20 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal((2999, false), Size(await ListsAsync(admin), big));
     }
 
+    [Fact]
+    public async Task A_russian_portals_call_statuses_show_by_the_names_it_gives()
+    {
+        var portal = await app.Control.CreatePortalAsync(extra: new { language = "ru", handlerUrl = app.AppUrl.ToString(), installUrl = app.AppUrl + "install" });
+        await app.Control.InstallAsync(portal, new { finish = true });
+        var manager = await WorkspaceClient.OpenAsync(app, portal, 2, lang: "ru");
+
+        var page = await manager.ListAsync(1);
+
+        Assert.Equal(200, page.Status);
+        Assert.Contains("В работе", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("In progress", page.Html, StringComparison.Ordinal);
+    }
+
     async Task<JsonArray> ListsAsync(WorkspaceClient user)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists"));
