@@ -53,6 +53,7 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
     async Task<SaveResult> SaveCoreAsync(Actor actor, int listId, Func<CallListInfo, Task<(CallListChange Change, bool FromSearch)>> plan, CancellationToken ct)
     {
         using var span = CallListMetrics.Source.StartActivity("calllist.save");
+        span?.SetTag("bitrix24.member_id", actor.MemberId);
         span?.SetTag("calllists.list_id", listId);
         var result = await SaveInTurnAsync(actor, listId, plan, ct);
         metrics.Saved("save", result);
@@ -216,6 +217,7 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
     public async Task<SaveResult> CreateAsync(Actor actor, EntityKind kind, IReadOnlyCollection<int> entityIds, int? formId, CancellationToken ct)
     {
         using var span = CallListMetrics.Source.StartActivity("calllist.create");
+        span?.SetTag("bitrix24.member_id", actor.MemberId);
         var result = await CreateCoreAsync(actor, kind, entityIds, formId, ct);
         metrics.Saved("create", result);
         return result;
