@@ -118,8 +118,11 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     /// <summary>How long a list's size, as one user's read counted it, is shown without asking again.</summary>
     static readonly TimeSpan SizeLifetime = TimeSpan.FromMinutes(2);
 
-    (string, string, int, long, int) SizeKey(Actor actor, int listId) =>
-        ("size", actor.MemberId, listId, actor.UserId, _listVersions.GetValueOrDefault((actor.MemberId, listId)));
+    (string, string, int, long, int) SizeKey(Actor actor, int listId) => ListKey("size", actor, listId);
+
+    /// <summary>What one user's read of a list left in the cache, keyed by the list's save count: a save passes over every entry.</summary>
+    (string, string, int, long, int) ListKey(string what, Actor actor, int listId) =>
+        (what, actor.MemberId, listId, actor.UserId, _listVersions.GetValueOrDefault((actor.MemberId, listId)));
 
     static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
         new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
@@ -170,8 +173,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
             return (known.List, known.Participants.Select(p => p.EntityId).ToHashSet());
         }
 
-        var version = _listVersions.GetValueOrDefault((actor.MemberId, listId));
-        var key = (nameof(ParticipantsAsync), actor.MemberId, listId, actor.UserId, version);
+        var key = ListKey("participants", actor, listId);
         if (cache.TryGetValue(key, out (CallListInfo, IReadOnlySet<int>) cached))
         {
             return cached;

@@ -32,8 +32,9 @@ public sealed class WarmUp(IServer server, IHostApplicationLifetime lifetime, Po
     {
         try
         {
-            if (options.Value.WarmUp && await StartedAsync(stoppingToken))
+            if (options.Value.WarmUp)
             {
+                await StartedAsync(stoppingToken);
                 var watch = System.Diagnostics.Stopwatch.StartNew();
                 await WalkAsync(stoppingToken);
                 logger.LogInformation("Warmed up in {Elapsed} ms", watch.ElapsedMilliseconds);
@@ -50,12 +51,12 @@ public sealed class WarmUp(IServer server, IHostApplicationLifetime lifetime, Po
         }
     }
 
-    async Task<bool> StartedAsync(CancellationToken ct)
+    /// <summary>Waits until the server listens: the walk requests pages over loopback.</summary>
+    async Task StartedAsync(CancellationToken ct)
     {
         var started = new TaskCompletionSource();
         using var registration = lifetime.ApplicationStarted.Register(started.SetResult);
         await started.Task.WaitAsync(ct);
-        return true;
     }
 
     async Task WalkAsync(CancellationToken ct)
