@@ -17,3 +17,13 @@ public sealed class MemoryMeasuredCollection
 {
     public const string Name = "memory measured";
 }
+
+/// <summary>
+/// Tests that read OpenTelemetry's exporters run alone, after the others: activity sources and meters are the
+/// process's, so another app instance's saves in the same test run would be counted too.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "telemetry";
+}

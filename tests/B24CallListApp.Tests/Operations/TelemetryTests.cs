@@ -10,6 +10,7 @@ using TestSupport;
 namespace B24CallListApp.Tests.Operations;
 
 /// <summary>OpenTelemetry as an operator's collector sees it, through the in-memory exporter.</summary>
+[Collection(B24CallListApp.Tests.Bitrix24.TelemetryCollection.Name)]
 public sealed class TelemetryTests(AppFixture app) : IClassFixture<AppFixture>
 {
     [Fact]
