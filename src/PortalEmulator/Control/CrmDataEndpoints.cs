@@ -7,7 +7,10 @@ namespace PortalEmulator.Control;
 /// <summary>CRM data a test adds to a portal: contacts and call lists.</summary>
 public static partial class ControlEndpoints
 {
-    /// <summary>Adds generated contacts, for tests and benchmarks that need large lists.</summary>
+    /// <summary>
+    /// Adds generated contacts, for tests and benchmarks that need large lists or a segment:
+    /// <c>{"count", "assignedById"?, "lastName"?, "typeId"?, "sourceId"?, "companyId"?, "phone"?}</c>.
+    /// </summary>
     static Task<IResult> AddContacts(HttpRequest request, Emulator emulator) => Guard(async () =>
     {
         var portal = PortalOf(request.HttpContext);
@@ -21,6 +24,10 @@ public static partial class ControlEndpoints
 
         var assignedById = (int?)OptionalNumber(body, "assignedById");
         var lastName = OptionalString(body, "lastName") ?? "Contact";
+        var typeId = OptionalString(body, "typeId");
+        var sourceId = OptionalString(body, "sourceId");
+        var companyId = (int?)OptionalNumber(body, "companyId");
+        var phone = OptionalBool(body, "phone") ?? false;
         List<int> ids;
         lock (portal.Sync)
         {
@@ -37,6 +44,14 @@ public static partial class ControlEndpoints
                 };
                 contact.Fields["NAME"] = "Generated";
                 contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
+                contact.Fields["TYPE_ID"] = typeId;
+                contact.Fields["SOURCE_ID"] = sourceId;
+                contact.Fields["COMPANY_ID"] = companyId?.ToString(CultureInfo.InvariantCulture);
+                if (phone)
+                {
+                    contact.Phones.Add(new(100_000 + id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {id:D7}"), "PHONE"));
+                }
+
                 portal.Contacts[id] = contact;
             }
         }

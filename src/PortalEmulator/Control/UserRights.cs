@@ -4,7 +4,7 @@ using static PortalEmulator.Control.ControlEndpoints;
 namespace PortalEmulator.Control;
 
 /// <summary>
-/// <c>POST /_emulator/portals/{memberId}/users/{userId}</c> <c>{"admin", "crmRead"}</c>: a portal
+/// <c>POST /_emulator/portals/{memberId}/users/{userId}</c> <c>{"admin", "crmRead", "active"}</c>: a portal
 /// administrator changes a user's rights, effective from the user's next call (profile, user.admin,
 /// reads, search and updates all follow).
 /// </summary>
@@ -19,6 +19,7 @@ static class UserRights
         var body = await BodyAsync(request);
         var admin = OptionalBool(body, "admin");
         var crmRead = OptionalString(body, "crmRead");
+        var active = OptionalBool(body, "active");
         if (crmRead is not (null or "all" or "own"))
         {
             throw new BadRequest("'crmRead' must be \"all\" or \"own\"");
@@ -33,7 +34,8 @@ static class UserRights
 
             user.Admin = admin ?? user.Admin;
             user.ReadsAll = crmRead is null ? user.ReadsAll : crmRead == "all";
-            return Results.Json(new { id = user.Id, admin = user.Admin, crmRead = CrmRead(user) });
+            user.Active = active ?? user.Active;
+            return Results.Json(new { id = user.Id, admin = user.Admin, crmRead = CrmRead(user), active = user.Active });
         }
     });
 }

@@ -17,6 +17,8 @@ public static class DemoSeed
     static readonly string[] CompanyWords = ["Alpha", "Nord", "Vector", "Orbit", "Granite", "Blue River", "Sever", "Delta", "Kvant", "Zenith"];
     static readonly string[] CompanySuffixes = ["LLC", "Group", "Trading", "Logistics", "Systems", "Foods", "Motors", "Pharm"];
     static readonly string[] CompanyTypes = ["CUSTOMER", "PARTNER", "SUPPLIER", "COMPETITOR", "OTHER"];
+    static readonly string[] ContactTypes = CrmStatuses.Ids("CONTACT_TYPE");
+    static readonly string[] Sources = CrmStatuses.Ids("SOURCE");
 
     public static IReadOnlyList<(string StatusId, string Name, int Sort)> CallListStatuses { get; } =
     [
@@ -57,6 +59,8 @@ public static class DemoSeed
         }
 
         var random = new Random(StableHash(seed));
+        // Segment fields draw from a generator of their own, so names, phones and ids stay as before.
+        var segments = new Random(StableHash(seed + ":segments"));
         var userIds = portal.Users.Select(u => u.Id).ToArray();
         var commId = 1;
 
@@ -95,6 +99,8 @@ public static class DemoSeed
             contact.Fields["LAST_NAME"] = last;
             contact.Fields["POST"] = Pick(random, Posts);
             contact.Fields["COMPANY_ID"] = random.Next(3) == 0 ? null : random.Next(1, CompanyCount + 1).ToString(CultureInfo.InvariantCulture);
+            contact.Fields["TYPE_ID"] = Pick(segments, ContactTypes);
+            contact.Fields["SOURCE_ID"] = Pick(segments, Sources);
             if (random.Next(6) != 0)
             {
                 contact.Phones.Add(new(commId++, random.Next(2) == 0 ? "WORK" : "MOBILE", Phone(random), "PHONE"));

@@ -43,6 +43,9 @@ public sealed class PortalUser
     /// <summary>The CRM role's read right: every record, or only those assigned to the user (Bitrix24's "own").</summary>
     public bool ReadsAll { get; set; }
 
+    /// <summary>A dismissed employee is inactive: still named on old records, left out of <c>user.get</c> filtered by <c>ACTIVE</c>.</summary>
+    public bool Active { get; set; } = true;
+
     public required string Name { get; init; }
     public required string LastName { get; init; }
     public required string Email { get; init; }

@@ -50,7 +50,7 @@ public static class CommonMethods
         ["USER_TYPE"] = "employee",
     });
 
-    /// <summary><c>user.get</c>: the portal's users, filtered by <c>FILTER[ID]</c> (one id or several), 50 a page.</summary>
+    /// <summary><c>user.get</c>: the portal's users, filtered by <c>FILTER[ID]</c> (one id or several) and <c>FILTER[ACTIVE]</c>, 50 a page.</summary>
     static RestResult UserGet(RestCall call)
     {
         var filter = call.GetObject("FILTER");
@@ -59,18 +59,20 @@ public static class CommonMethods
             filter = call.GetObject("filter");
         }
 
-        var wanted = filter.FirstOrDefault(p => p.Key.TrimStart('@', '=').Equals("ID", StringComparison.OrdinalIgnoreCase)).Value switch
+        JsonNode? Condition(string field) => filter.FirstOrDefault(p => p.Key.TrimStart('@', '=').Equals(field, StringComparison.OrdinalIgnoreCase)).Value;
+        var wanted = Condition("ID") switch
         {
             null => null,
-            System.Text.Json.Nodes.JsonArray ids => ids.Select(RestCall.AsInt).OfType<int>().ToHashSet(),
+            JsonArray ids => ids.Select(RestCall.AsInt).OfType<int>().ToHashSet(),
             var one => RestCall.AsInt(one) is { } id ? [id] : new HashSet<int>(),
         };
-        var users = call.Portal.Users.Where(u => wanted is null || wanted.Contains(u.Id)).OrderBy(u => u.Id).ToList();
+        bool? active = Condition("ACTIVE") is { } flag ? RestCall.AsString(flag)?.ToUpperInvariant() is "Y" or "TRUE" or "1" : null;
+        var users = call.Portal.Users.Where(u => (wanted is null || wanted.Contains(u.Id)) && (active is null || u.Active == active)).OrderBy(u => u.Id).ToList();
         var (page, total, next) = ListQuery.Page(users, call.Start, withTotal: true);
         return new RestResult(new JsonArray(page.Select(u => (JsonNode)new JsonObject
         {
             ["ID"] = u.Id.ToString(CultureInfo.InvariantCulture),
-            ["ACTIVE"] = true,
+            ["ACTIVE"] = u.Active,
             ["NAME"] = u.Name,
             ["LAST_NAME"] = u.LastName,
             ["EMAIL"] = u.Email,

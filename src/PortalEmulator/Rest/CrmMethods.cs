@@ -7,7 +7,7 @@ namespace PortalEmulator.Rest;
 /// <summary>Contacts, companies, duplicates, forms and activities (scope <c>crm</c>).</summary>
 public static class CrmMethods
 {
-    static readonly string[] ContactFields = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "POST", "COMPANY_ID", "HAS_PHONE", "HAS_EMAIL", "ASSIGNED_BY_ID", "DATE_CREATE"];
+    static readonly string[] ContactFields = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "POST", "COMPANY_ID", "HAS_PHONE", "HAS_EMAIL", "ASSIGNED_BY_ID", "DATE_CREATE", "TYPE_ID", "SOURCE_ID"];
     static readonly string[] CompanyFields = ["ID", "TITLE", "COMPANY_TYPE", "HAS_PHONE", "HAS_EMAIL", "ASSIGNED_BY_ID", "DATE_CREATE"];
 
     public static void Register(IDictionary<string, RestMethod> methods)
@@ -15,6 +15,7 @@ public static class CrmMethods
         methods["crm.contact.list"] = new("crm", call => EntityList(call, CrmEntity.ContactType, ContactFields));
         methods["crm.company.list"] = new("crm", call => EntityList(call, CrmEntity.CompanyType, CompanyFields));
         methods["crm.duplicate.findbycomm"] = new("crm", FindByCommunication);
+        methods["crm.status.list"] = new("crm", StatusList);
         methods["crm.webform.list"] = new("crm", WebFormList);
         methods["crm.activity.list"] = new("crm", ActivityList);
         methods["crm.activity.delete"] = new("crm", ActivityDelete);
@@ -26,7 +27,7 @@ public static class CrmMethods
         "ASSIGNED_BY_ID" => entity.AssignedById.ToString(CultureInfo.InvariantCulture),
         "HAS_PHONE" => entity.Phones.Count > 0 ? "Y" : "N",
         "HAS_EMAIL" => entity.Emails.Count > 0 ? "Y" : "N",
-        "DATE_CREATE" => new DateTimeOffset(DateTime.SpecifyKind(entity.DateCreate, DateTimeKind.Unspecified), TimeSpan.FromHours(3)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        "DATE_CREATE" => new DateTimeOffset(DateTime.SpecifyKind(entity.DateCreate, DateTimeKind.Unspecified), ListQuery.PortalOffset).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         _ => entity.Fields.GetValueOrDefault(field),
     };
 
@@ -126,6 +127,39 @@ public static class CrmMethods
 
     static string Normalize(string type, string value) =>
         type == "PHONE" ? new string(value.Where(char.IsDigit).ToArray()) : value.Trim().ToLowerInvariant();
+
+    /// <summary><c>crm.status.list</c>: reference lists (contact types, sources, company types), named in the portal's language, 50 a page.</summary>
+    static RestResult StatusList(RestCall call)
+    {
+        string? StatusField(CrmStatuses.Status status, string field) => field switch
+        {
+            "ID" => (CrmStatuses.All.ToList().IndexOf(status) + 1).ToString(CultureInfo.InvariantCulture),
+            "ENTITY_ID" => status.EntityId,
+            "STATUS_ID" => status.StatusId,
+            "NAME" => CrmStatuses.Name(status, call.Portal.Language),
+            "NAME_INIT" => CrmStatuses.Name(status, call.Portal.Language),
+            "SORT" => status.Sort.ToString(CultureInfo.InvariantCulture),
+            "SYSTEM" => "N",
+            _ => null,
+        };
+
+        var filtered = ListQuery.Filter(CrmStatuses.All, call.GetObject("filter"), (s, f) => [StatusField(s, f)]);
+        var ordered = ListQuery.Order(filtered, call.GetObject("order"), StatusField, defaultField: "SORT").ToList();
+        var (page, total, next) = ListQuery.Page(ordered, call.Start, withTotal: true);
+        var rows = new JsonArray();
+        foreach (var status in page)
+        {
+            var row = new JsonObject();
+            foreach (var field in new[] { "ID", "ENTITY_ID", "STATUS_ID", "NAME", "NAME_INIT", "SORT", "SYSTEM" })
+            {
+                row[field] = field == "SORT" ? status.Sort : StatusField(status, field);
+            }
+
+            rows.Add(row);
+        }
+
+        return new RestResult(rows, total, next);
+    }
 
     static RestResult WebFormList(RestCall call)
     {

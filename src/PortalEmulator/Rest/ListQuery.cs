@@ -11,6 +11,11 @@ public static class ListQuery
 {
     public const int PageSize = 50;
 
+    /// <summary>The portal's time zone: dates it gives carry it, and a date filtered without a zone is read in it.</summary>
+    public static readonly TimeSpan PortalOffset = TimeSpan.FromHours(3);
+
+    static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:sszzz", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-ddTHH:mm:ss.fffzzz", "yyyy-MM-ddTHH:mm:ss.fffZ"];
+
     static readonly string[] Operators = [">=", "<=", "!@", "=%", "!=", ">", "<", "@", "%", "=", "!"];
 
     public static IEnumerable<T> Filter<T>(IEnumerable<T> rows, JsonObject filter, Func<T, string, IReadOnlyList<string?>> valuesOf)
@@ -116,7 +121,21 @@ public static class ListQuery
         return new Condition(field, op, values);
     }
 
-    /// <summary>Numbers compare as numbers, everything else as text.</summary>
+    /// <summary>An ISO 8601 date or date and time; without a zone it is the portal's local time.</summary>
+    static bool TryDate(string? value, out DateTimeOffset date)
+    {
+        date = default;
+        if (value is null || !DateTimeOffset.TryParseExact(value, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return false;
+        }
+
+        var zoned = value.EndsWith('Z') || (value.Length > 19 && value[19..].Contains('+')) || (value.Length > 19 && value[19..].Contains('-'));
+        date = zoned ? parsed : new DateTimeOffset(parsed.DateTime, PortalOffset);
+        return true;
+    }
+
+    /// <summary>Numbers compare as numbers, dates as instants, everything else as text.</summary>
     readonly record struct SortKey(string? Value) : IComparable<SortKey>
     {
         public int CompareTo(SortKey other)
@@ -125,6 +144,11 @@ public static class ListQuery
                 decimal.TryParse(other.Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var b))
             {
                 return a.CompareTo(b);
+            }
+
+            if (TryDate(Value, out var x) && TryDate(other.Value, out var y))
+            {
+                return x.CompareTo(y);
             }
 
             return string.Compare(Value, other.Value, StringComparison.OrdinalIgnoreCase);
