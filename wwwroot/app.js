@@ -12,7 +12,28 @@
   var session = meta('b24-session');
   var portal = meta('b24-portal');
 
-  function announce(isError, text, details) {
+  // The portal's frame client, once it answers; outcomes ask it to scroll the portal's page to them.
+  var frame = null;
+
+  // An outcome is where the user is looking: focused, scrolled into view, and the portal's page
+  // scrolled to it (the frame grows with its content, so the portal's window is what scrolls).
+  function reveal(region) {
+    if (!region || !region.textContent.trim()) { return; }
+    region.setAttribute('tabindex', '-1');
+    region.focus();
+    region.scrollIntoView({ block: 'nearest' });
+    if (frame) {
+      var top = Math.max(0, Math.floor(region.getBoundingClientRect().top + window.scrollY) - 16);
+      frame.parent.scrollParentWindow(top).catch(function () {});
+    }
+  }
+
+  function pageOutcome() {
+    return document.querySelector('[data-outcome-alert]:not(:empty)') || document.querySelector('[data-outcome-status]:not(:empty)');
+  }
+
+  // focus: an action's outcome takes the focus; a search's refusal while typing does not.
+  function announce(isError, text, details, focus) {
     var status = document.querySelector('[data-outcome-status]');
     var alert = document.querySelector('[data-outcome-alert]');
     if (!status || !alert) { return; }
@@ -25,7 +46,11 @@
       p.textContent = line;
       target.appendChild(p);
     });
+    if (focus !== false) { reveal(target); }
   }
+
+  // A page that answers an action shows its outcome where the user is looking.
+  reveal(pageOutcome());
 
   // Links inside the app: a POST carrying the page session in its body, never in the URL or a cookie.
   document.addEventListener('click', function (event) {
@@ -73,8 +98,6 @@
       var text = removeButton.getAttribute('data-pending-template').replace('{0}', count);
       pendingText.textContent = text;
       announce(false, text);
-      var save = listForm.querySelector('[data-save]');
-      if (save) { save.focus(); }
     });
   }
 
@@ -122,6 +145,7 @@
     });
 
     var search = picker.querySelector('[data-search]');
+    var matchCount = picker.querySelector('[data-match-count]');
     var timer = null;
     var inFlight = null;
     function refresh() {
@@ -137,10 +161,16 @@
           if (!answer.ok) {
             var page = new DOMParser().parseFromString(answer.html, 'text/html');
             var message = page.querySelector('[role="alert"]');
-            announce(true, message ? message.textContent.trim() : '');
+            announce(true, message ? message.textContent.trim() : '', [], false);
             return;
           }
           results.innerHTML = answer.html;
+          // The count of matches lives outside the results, in a status region that stays on the page.
+          var count = results.querySelector('template[data-results-count]');
+          if (count && matchCount) {
+            matchCount.textContent = count.content.textContent.trim();
+            ['data-found', 'data-query', 'data-segment'].forEach(function (name) { matchCount.setAttribute(name, count.getAttribute(name) || ''); });
+          }
           sync();
         })
         .catch(function () { /* a newer search replaced this one */ });
@@ -152,6 +182,28 @@
       });
       search.addEventListener('keydown', function (event) {
         if (event.key === 'Enter') { event.preventDefault(); clearTimeout(timer); refresh(); }
+      });
+    }
+
+    // The segment applies as it changes, and at "Apply filter"; "Clear filter" empties it.
+    var segment = picker.querySelector('[data-segment]');
+    if (segment) {
+      segment.addEventListener('change', function () {
+        clearTimeout(timer);
+        timer = setTimeout(refresh, 150);
+      });
+      segment.querySelector('[data-apply-segment]').addEventListener('click', function (event) {
+        event.preventDefault();
+        clearTimeout(timer);
+        refresh();
+      });
+      segment.querySelector('[data-clear-segment]').addEventListener('click', function (event) {
+        event.preventDefault();
+        segment.querySelectorAll('select').forEach(function (select) { select.value = ''; });
+        segment.querySelectorAll('input[type="date"], input[type="text"]').forEach(function (input) { input.value = ''; });
+        segment.querySelectorAll('input[type="checkbox"]').forEach(function (box) { box.checked = false; });
+        clearTimeout(timer);
+        refresh();
       });
     }
 
@@ -229,6 +281,7 @@
 
   startFrame().then(function (b24) {
     if (!b24) { return; }
+    frame = b24;
     document.documentElement.classList.add('in-portal');
 
     // The installer page tells the portal the install is finished; the portal then opens the app.
@@ -246,6 +299,8 @@
     }
     if (window.ResizeObserver) { new ResizeObserver(fit).observe(document.body); }
     fit();
+    // The portal's page stays where the user clicked (at the bottom of a long picker, say): bring it to the outcome.
+    reveal(pageOutcome());
     b24.parent.setTitle(document.title).catch(function () {});
 
     // The portal's own CRM picker beside the app's: the ids it answers (C_12, CO_7) join the choice.

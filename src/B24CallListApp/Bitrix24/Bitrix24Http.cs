@@ -40,6 +40,8 @@ public static class Bitrix24Methods
         {
             "crm.calllist.items.get" => ["ID", "STATUS"],
             "crm.calllist.list" => ["ID", "DATE_CREATE", "CREATED_BY_ID", "WEBFORM_ID", "ENTITY_TYPE_ID", "ENTITY_TYPE"],
+            "crm.status.list" => ["ID", "STATUS_ID", "NAME", "SORT"],
+            "user.get" => ["ID", "NAME", "LAST_NAME"],
             _ => null,
         };
     }

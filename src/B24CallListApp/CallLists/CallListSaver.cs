@@ -30,14 +30,14 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
         SaveCoreAsync(actor, listId, _ => Task.FromResult((change, FromSearch: false)), ct);
 
     /// <summary>
-    /// "Add all matching": every record the user's search finds goes into the list. The search runs
+    /// "Add all matching": every record the user's search (text and segment) finds goes into the list. The search runs
     /// with the user's own rights on the list's own kind, so what it finds exists, is of that kind and
     /// is readable by the user: no further check is needed, and the save costs only the reads batch requires.
     /// </summary>
     /// <param name="found">Told how many records matched, before they are saved (for the page's progress).</param>
-    public Task<SaveResult> AddMatchingAsync(Actor actor, int listId, string? query, CancellationToken ct, Func<int, Task>? found = null)
+    public Task<SaveResult> AddMatchingAsync(Actor actor, int listId, CrmQuery query, CancellationToken ct, Func<int, Task>? found = null)
     {
-        CrmSearch.Search.Parse(query);
+        CrmSearch.Search.Parse(query.Text);
         return SaveCoreAsync(actor, listId, async list =>
         {
             var matching = await crm.MatchingIdsAsync(actor, list.Kind, query, ct);

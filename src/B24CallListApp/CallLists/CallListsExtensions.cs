@@ -11,6 +11,7 @@ public static class CallListsExtensions
             .ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton<CrmSearch>();
+        services.AddSingleton<SegmentReferences>();
         services.AddSingleton<ListReader>();
         services.AddSingleton<CallListReads>();
         services.AddSingleton<CallListSaver>();

@@ -10,7 +10,7 @@ namespace B24CallListApp.CallLists;
 
 /// <summary>
 /// Contacts and companies as the acting user may read them: the picker's search (by name, phone or
-/// e-mail), every id matching it, and cards by id with their company titles.
+/// e-mail, within a segment), every id matching it, and cards by id with their company titles.
 /// </summary>
 public sealed partial class CrmSearch(Bitrix24Client client)
 {
@@ -21,18 +21,19 @@ public sealed partial class CrmSearch(Bitrix24Client client)
     static readonly string[] CompanyFields = ["ID", "TITLE", "PHONE", "EMAIL"];
 
     /// <summary>
-    /// A page of contacts or companies matching the search: by name (first or last name, or a
-    /// company's title), or by phone or e-mail through <c>crm.duplicate.findbycomm</c>.
+    /// A page of contacts or companies matching the search within the segment: by name (first or last
+    /// name, or a company's title), or by phone or e-mail through <c>crm.duplicate.findbycomm</c>.
     /// </summary>
-    public async Task<SearchPage> SearchAsync(Actor actor, EntityKind kind, string? query, int page, CancellationToken ct)
+    public async Task<SearchPage> SearchAsync(Actor actor, EntityKind kind, CrmQuery query, int page, CancellationToken ct)
     {
-        var search = Search.Parse(query);
+        var search = Search.Parse(query.Text);
         page = Math.Max(1, page);
         if (search.Mode == SearchMode.All)
         {
             var answer = await client.CallAsync(actor.Account, kind.ListMethod(), new JsonObject
             {
                 ["select"] = Fields(kind),
+                ["filter"] = query.Segment.Filter(kind),
                 ["order"] = NameOrder(kind),
                 ["start"] = (page - 1) * PageSize,
             }, ct);
@@ -49,10 +50,14 @@ public sealed partial class CrmSearch(Bitrix24Client client)
         return new SearchPage(pageIds.Where(found.ContainsKey).Select(id => found[id]).ToList(), ids.Count, page, pageCount);
     }
 
-    /// <summary>Every id matching the search, in the order the picker shows them ("Add all matching").</summary>
-    public async Task<IReadOnlyList<int>> MatchingIdsAsync(Actor actor, EntityKind kind, string? query, CancellationToken ct)
+    /// <summary>
+    /// Every id matching the search within the segment, in the order the picker shows them ("Add all
+    /// matching"): exactly what the portal returns for that filter with the user's token, however many.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> MatchingIdsAsync(Actor actor, EntityKind kind, CrmQuery query, CancellationToken ct)
     {
-        var search = Search.Parse(query);
+        var search = Search.Parse(query.Text);
+        var segment = query.Segment.Filter(kind);
         switch (search.Mode)
         {
             case SearchMode.Phone or SearchMode.Email:
@@ -65,15 +70,15 @@ public sealed partial class CrmSearch(Bitrix24Client client)
                 var found = answer.Result.ValueKind == JsonValueKind.Object && answer.Result.TryGetProperty(kind.Code(), out var list) && list.ValueKind == JsonValueKind.Array
                     ? list.EnumerateArray().Select(e => int.TryParse(e.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList()
                     : [];
-                // findbycomm ignores rights: keep what the user may read.
-                var readable = await CardsAsync(actor.Account, kind, found, ct, companyTitles: false);
+                // findbycomm ignores rights and segments: keep what the user may read within the segment.
+                var readable = await CardsAsync(actor.Account, kind, found, ct, companyTitles: false, segment: segment);
                 return found.Where(readable.ContainsKey).ToList();
             case SearchMode.Name:
                 // First and last names are two queries (no OR in crm.contact.list): their first pages share a batch.
                 var filters = kind == EntityKind.Company
                     ? [new JsonObject { ["%TITLE"] = search.Text }]
                     : NameFilters(search.Text);
-                var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = f, ["order"] = NameOrder(kind) }).ToList();
+                var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = Within(f, segment), ["order"] = NameOrder(kind) }).ToList();
                 var ids = new List<int>();
                 var firstPages = await client.BatchAsync(actor.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
                 for (var i = 0; i < queries.Count; i++)
@@ -85,9 +90,20 @@ public sealed partial class CrmSearch(Bitrix24Client client)
                 return ids.Distinct().ToList();
             default:
                 var all = await client.ReadAllAsync(actor.Account, kind.ListMethod(),
-                    new JsonObject { ["select"] = new JsonArray("ID"), ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
+                    new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = segment, ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
                 return all.Select(r => IntOf(r, "ID")).OfType<int>().Distinct().ToList();
         }
+    }
+
+    /// <summary>A name filter narrowed to the segment (crm.*.list ANDs every key of a filter).</summary>
+    static JsonObject Within(JsonObject filter, JsonObject segment)
+    {
+        foreach (var (key, value) in segment)
+        {
+            filter[key] = value?.DeepClone();
+        }
+
+        return filter;
     }
 
     /// <summary>One contact or company as the user may read it; null when it does not exist for them.</summary>
@@ -96,7 +112,8 @@ public sealed partial class CrmSearch(Bitrix24Client client)
 
     /// <summary>Contacts or companies by id, 50 to a command, as the account may read them, with company titles for contacts.</summary>
     /// <param name="companyTitles">False where only existence, visibility or names matter: it saves the request for the titles.</param>
-    public async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct, bool companyTitles = true)
+    /// <param name="segment">A filter the cards must also match (a segment), or null.</param>
+    public async Task<Dictionary<int, EntityCard>> CardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<int> ids, CancellationToken ct, bool companyTitles = true, JsonObject? segment = null)
     {
         if (ids.Count == 0)
         {
@@ -105,7 +122,7 @@ public sealed partial class CrmSearch(Bitrix24Client client)
 
         var commands = ids.Distinct().Chunk(PageSize).Select(chunk => new BatchCommand(kind.ListMethod(), new JsonObject
         {
-            ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
+            ["filter"] = Within(new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) }, segment ?? []),
             ["select"] = Fields(kind),
         })).ToList();
         var rows = new List<JsonElement>();

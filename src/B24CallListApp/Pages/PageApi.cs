@@ -132,6 +132,12 @@ public static class PageApi
             return;
         }
 
+        if (Lists.PickerForm.Read(context.Request) is not { } picker)
+        {
+            await Problem(400, "InvalidInput", session.Session.Language, texts).ExecuteAsync(context);
+            return;
+        }
+
         context.Response.ContentType = "application/x-ndjson; charset=utf-8";
         async Task LineAsync(object line)
         {
@@ -143,7 +149,7 @@ public static class PageApi
         {
             await LineAsync(new { phase = "reading", text = texts["ReadingMatches"].Value });
             // The search and the wait for the list's turn stop when the page goes away; a write once sent finishes.
-            var result = await saver.AddMatchingAsync(session.Actor, id, form?["q"], ct,
+            var result = await saver.AddMatchingAsync(session.Actor, id, picker.Query, ct,
                 count => LineAsync(new { phase = "saving", count, text = texts["Adding", count].Value }));
             var details = result.Dropped.Count > 0 ? new[] { texts["Dropped", string.Join(", ", result.Dropped)].Value } : [];
             await LineAsync(new

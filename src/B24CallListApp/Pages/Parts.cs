@@ -8,10 +8,16 @@ public sealed record SessionFields(WorkspacePageModel Page, string? Purpose = nu
 /// <summary>The call lists table, shown on the open page and on <c>/lists</c>.</summary>
 public sealed record CallListsPart(WorkspacePageModel Page, CallListsPage Lists, string UserName);
 
-/// <summary>The picker: a search over one kind of record, with what is already in the list marked.</summary>
+/// <summary>The picker: a search within a segment over one kind of record, with what is already in the list marked.</summary>
 /// <param name="Action">Where the picker's forms post (<c>/lists/5/add</c> or <c>/lists/new</c>).</param>
-/// <param name="Selected">Ids chosen so far, kept across pages and searches.</param>
-public sealed record PickerPart(WorkspacePageModel Page, string Action, EntityKind Kind, string? Query, SearchPage Results, IReadOnlySet<int> InList, IReadOnlyCollection<int> Selected);
+/// <param name="Form">The search, the segment and the ids chosen so far (kept across pages and searches).</param>
+/// <param name="Choices">What the segment's controls offer.</param>
+public sealed record PickerPart(WorkspacePageModel Page, string Action, EntityKind Kind, Lists.PickerForm Form, SearchPage Results, IReadOnlySet<int> InList, SegmentChoices Choices)
+{
+    public string? Query => Form.Text;
+
+    public IReadOnlyCollection<int> Selected => Form.Selected;
+}
 
 /// <summary>"Add to call list" for the record a portal's row menu was opened on.</summary>
 public sealed record PlacementPart(WorkspacePageModel Page, EntityKind Kind, int EntityId, EntityCard? Entity, IReadOnlyList<CallListInfo> Lists);

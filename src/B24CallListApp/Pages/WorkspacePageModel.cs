@@ -59,14 +59,19 @@ public abstract class WorkspacePageModel : AppPageModel
         Outcome = new Outcome(true, Texts[textKey, arguments], []);
     }
 
-    /// <summary>What a save or a create says: the sentence, what the form became, and what Bitrix24 left out.</summary>
+    /// <summary>
+    /// What a save or a create says: the sentence, what the form became, and what Bitrix24 left out. A
+    /// save that only changed the form says that alone, not "0 added, 0 removed".
+    /// </summary>
     protected void Announce(SaveResult result)
     {
         Response.StatusCode = result.HttpStatus;
+        var formSentence = result.FormChanged ? (result.FormName is { } name ? Texts["FormNowNamed", name] : Texts["FormRemoved"]) : null;
+        var formOnly = result is { Outcome: SaveOutcome.Saved, TextKey: "Saved", Added: 0, Removed: 0, FormChanged: true };
         var details = new List<string>();
-        if (result.FormChanged)
+        if (formSentence is not null && !formOnly)
         {
-            details.Add(result.FormName is { } name ? Texts["FormNowNamed", name] : Texts["FormRemoved"]);
+            details.Add(formSentence);
         }
 
         if (result.Dropped.Count > 0)
@@ -74,21 +79,29 @@ public abstract class WorkspacePageModel : AppPageModel
             details.Add(Texts["Dropped", string.Join(", ", result.Dropped)]);
         }
 
-        Outcome = new Outcome(result.Outcome is not (SaveOutcome.Saved or SaveOutcome.NothingToSave), Texts[result.TextKey, [.. result.Arguments]], details);
+        var text = formOnly ? formSentence! : Texts[result.TextKey, [.. result.Arguments]];
+        Outcome = new Outcome(result.Outcome is not (SaveOutcome.Saved or SaveOutcome.NothingToSave), text, details);
     }
 
-    /// <summary>The picker's search; one that no portal would want (too long) is refused here, and nothing is asked.</summary>
-    protected async Task<SearchPage> SearchAsync(CrmSearch crm, EntityKind kind, Lists.PickerForm form)
+    /// <summary>
+    /// The picker: the search's page and what the segment controls offer, read side by side. A search
+    /// that no portal would want (too long) is refused here, and nothing is asked.
+    /// </summary>
+    protected async Task<PickerPart> PickerAsync(CrmSearch crm, SegmentReferences segments, string action, EntityKind kind, Lists.PickerForm form, IReadOnlySet<int> inList)
     {
+        var choices = segments.ChoicesAsync(Session!.Actor, kind, HttpContext.RequestAborted);
+        SearchPage results;
         try
         {
-            return await crm.SearchAsync(Session!.Actor, kind, form.Query, form.Page, HttpContext.RequestAborted);
+            results = await crm.SearchAsync(Session!.Actor, kind, form.Query, form.Page, HttpContext.RequestAborted);
         }
         catch (SearchTooLongException)
         {
             Refuse(400, "SearchTooLong");
-            return new SearchPage([], 0, 1, 1);
+            results = new SearchPage([], 0, 1, 1);
         }
+
+        return new PickerPart(this, action, kind, form, results, inList, await choices);
     }
 
     /// <summary>Runs a page's work, turning what can go wrong into a message in the user's language.</summary>

@@ -20,8 +20,8 @@ public sealed class PortalPageObject(IPage page, EmulatedPortal portal)
 
     public ILocator Message => App.Locator("[data-message]");
 
-    /// <summary>What the page announces as a success (role="status").</summary>
-    public ILocator Status => App.GetByRole(AriaRole.Status);
+    /// <summary>What the page announces as a success (role="status"; the picker's count of matches is another status region).</summary>
+    public ILocator Status => App.GetByRole(AriaRole.Status).And(App.Locator("[data-outcome-status]"));
 
     /// <summary>What the page announces as a refusal or error (role="alert").</summary>
     public ILocator Alert => App.GetByRole(AriaRole.Alert);
@@ -90,7 +90,8 @@ public sealed class PickerPageObject(PortalPageObject portal)
 
     public ILocator AddAllMatching => portal.App.GetByRole(AriaRole.Button, new() { Name = "Add all matching" });
 
-    public ILocator Found => portal.App.Locator("[data-found]");
+    /// <summary>The count of matches (a role="status" region), with the search and segment it counts in <c>data-query</c> and <c>data-segment</c>.</summary>
+    public ILocator Found => portal.App.GetByRole(AriaRole.Status).And(portal.App.Locator("[data-match-count]"));
 
     /// <summary>Types as a user does and waits until the results are those of what was typed.</summary>
     public async Task SearchAsync(string text)

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/{id}/add</c>: the picker for a list's kind. Search as you type, page, choose many (kept
 /// across pages), add the chosen ones, or add every match.
 /// </summary>
-public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
+public sealed class AddModel(CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel
 {
     public int ListId { get; private set; }
 
@@ -63,9 +63,8 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver s
     async Task<IActionResult> ShowAsync(int id, PickerForm? form, ListSnapshot? known = null)
     {
         ListId = id;
-        form ??= new PickerForm(null, 1, []);
         var (list, inList) = await reads.ParticipantsAsync(Session!.Actor, id, HttpContext.RequestAborted, known);
-        Picker = new PickerPart(this, $"/lists/{id}/add", list.Kind, form.Query, await SearchAsync(crm, list.Kind, form), inList, form.Selected);
+        Picker = await PickerAsync(crm, segments, $"/lists/{id}/add", list.Kind, form ?? PickerForm.Empty, inList);
         return Page();
     }
 }

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/new</c>: a new call list: its kind, its first participants from the picker, and an
 /// optional form. <c>crm.calllist.add</c> is never repeated blindly (see <see cref="CallListSaver.CreateAsync"/>).
 /// </summary>
-public sealed class NewModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
+public sealed class NewModel(CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel
 {
     public const string Purpose = "new";
 
@@ -52,16 +52,17 @@ public sealed class NewModel(CallListReads reads, CrmSearch crm, CallListSaver s
 
     async Task<IActionResult> ShowAsync(PickerForm? form)
     {
-        form ??= new PickerForm(null, 1, []);
+        form ??= PickerForm.Empty;
         var kind = Kind();
-        // A change of kind starts the choice afresh: ids of contacts mean nothing among companies.
+        // A change of kind starts the choice afresh: ids of contacts and contact types mean nothing among companies.
         if (Request.HasFormContentType && Request.Form["typeShown"].ToString() is { Length: > 0 } shown && EntityKinds.Parse(shown) != kind)
         {
-            form = form with { Selected = [], Page = 1 };
+            form = form with { Selected = [], Page = 1, Segment = Segment.None };
         }
 
-        Forms = await reads.FormsAsync(Session!.Actor, HttpContext.RequestAborted);
-        Picker = new PickerPart(this, "/lists/new", kind, form.Query, await SearchAsync(crm, kind, form), new HashSet<int>(), form.Selected);
+        var forms = reads.FormsAsync(Session!.Actor, HttpContext.RequestAborted);
+        Picker = await PickerAsync(crm, segments, "/lists/new", kind, form, new HashSet<int>());
+        Forms = await forms;
         return Page();
     }
 
