@@ -29,7 +29,8 @@
   }
 
   function pageOutcome() {
-    return document.querySelector('[data-outcome-alert]:not(:empty)') || document.querySelector('[data-outcome-status]:not(:empty)');
+    var said = document.querySelector('[data-outcome-alert] p') || document.querySelector('[data-outcome-status] p');
+    return said ? said.parentElement : null;
   }
 
   // focus: an action's outcome takes the focus; a search's refusal while typing does not.

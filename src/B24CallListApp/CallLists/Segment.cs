@@ -42,12 +42,12 @@ public sealed partial record Segment(int? ResponsibleId, string? TypeId, string?
         // Without a zone the portal reads a date in the user's time zone: "created on the 1st" as the user means it.
         if (CreatedFrom is { } from)
         {
-            filter[">=DATE_CREATE"] = from.ToString("yyyy-MM-dd'T'00:00:00", CultureInfo.InvariantCulture);
+            filter[">=DATE_CREATE"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00";
         }
 
         if (CreatedTo is { } to)
         {
-            filter["<=DATE_CREATE"] = to.ToString("yyyy-MM-dd'T'23:59:59", CultureInfo.InvariantCulture);
+            filter["<=DATE_CREATE"] = to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T23:59:59";
         }
 
         if (HasPhone)

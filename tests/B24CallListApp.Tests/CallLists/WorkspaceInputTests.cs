@@ -133,6 +133,31 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
         await AssertNothingWrittenAsync(admin.Portal);
     }
 
+    [Theory]
+    [InlineData("segment.type", "<script>")]
+    [InlineData("segment.source", "TRADE SHOW")]
+    [InlineData("segment.responsible", "-1")]
+    [InlineData("segment.company", "1 OR 1=1")]
+    [InlineData("segment.from", "31/12/2026")]
+    [InlineData("segment.to", "2026-02-30")]
+    public async Task A_tampered_segment_is_refused_and_nothing_is_added(string field, string value)
+    {
+        var admin = await OpenAsync(1);
+        var picker = await admin.PostAsync("lists/1/add");
+        var token = picker.FormTokenFor("add:1")!;
+
+        var addAll = await admin.PostAsync("lists/1/add?handler=addall", [new("__form", token), new(field, value)]);
+        var addSelected = await admin.PostAsync("lists/1/add?handler=addselected", [new("__form", token), new("selected", "30"), new(field, value)]);
+
+        foreach (var page in new[] { addAll, addSelected })
+        {
+            Assert.Equal(400, page.Status);
+            Assert.Contains("Some values in the form are not valid", page.AlertText, StringComparison.Ordinal);
+        }
+
+        await AssertNothingWrittenAsync(admin.Portal);
+    }
+
     [Fact]
     public async Task A_search_of_ten_thousand_characters_is_refused_before_the_portal_is_asked()
     {

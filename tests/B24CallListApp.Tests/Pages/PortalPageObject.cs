@@ -90,6 +90,26 @@ public sealed class PickerPageObject(PortalPageObject portal)
 
     public ILocator AddAllMatching => portal.App.GetByRole(AriaRole.Button, new() { Name = "Add all matching" });
 
+    public ILocator Responsible => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Responsible", Exact = true });
+
+    public ILocator Type => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Type", Exact = true });
+
+    public ILocator CompanyType => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Company type", Exact = true });
+
+    public ILocator Source => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Source", Exact = true });
+
+    public ILocator Company => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Company", Exact = true });
+
+    public ILocator CreatedFrom => portal.App.GetByLabel("Created from", new() { Exact = true });
+
+    public ILocator CreatedTo => portal.App.GetByLabel("Created to", new() { Exact = true });
+
+    public ILocator HasPhone => portal.App.GetByRole(AriaRole.Checkbox, new() { Name = "Has phone", Exact = true });
+
+    public ILocator ApplyFilter => portal.App.GetByRole(AriaRole.Button, new() { Name = "Apply filter" });
+
+    public ILocator ClearFilter => portal.App.GetByRole(AriaRole.Button, new() { Name = "Clear filter" });
+
     /// <summary>The count of matches (a role="status" region), with the search and segment it counts in <c>data-query</c> and <c>data-segment</c>.</summary>
     public ILocator Found => portal.App.GetByRole(AriaRole.Status).And(portal.App.Locator("[data-match-count]"));
 
