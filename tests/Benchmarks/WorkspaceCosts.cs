@@ -18,6 +18,8 @@ public static class WorkspaceCosts
         var portal = await control.CreatePortalAsync(seed: "demo", extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
         var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
+        // A segment only these match: met at a trade show, with a phone, created today (the seed's contacts are older).
+        await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Visitor", typeId: "CLIENT", sourceId: "TRADE_SHOW", phone: true);
         var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
         await control.InstallAsync(portal, new { finish = true });
         var open = await control.OpenAsync(portal, new { userId = 1 });
@@ -73,6 +75,16 @@ public static class WorkspaceCosts
         var form = await MeasureAsync(() => PostAsync($"lists/{listId}?handler=save", ("__form", token), ("formShown", "none"), ("form", "none"), ("formId", "2")));
         Check(form.Html.Contains("The CRM form is now", StringComparison.Ordinal), "the form was changed: " + new AppPage(200, form.Html).StatusText);
         Console.WriteLine($"| save a form change, and show the list again | {form.Requests} | {ReadBound(6000) + 2} | {form.Seconds:F2} s |");
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        (string, string)[] segment = [("segment.source", "TRADE_SHOW"), ("segment.phone", "Y"), ("segment.from", today)];
+        picker = await PostAsync($"lists/{listId}/add", segment);
+        Check(picker.Contains("data-found=\"1000\"", StringComparison.Ordinal), "the segment matches the 1,000 visitors");
+        token = new AppPage(200, picker).FormToken ?? "";
+        var bySegment = await MeasureAsync(() => PostAsync($"api/lists/{listId}/add-all", [("__form", token), .. segment]));
+        Check(bySegment.Html.Contains("Saved: 1000 added", StringComparison.Ordinal), "the segment's 1,000 contacts were added: " + bySegment.Html);
+        Console.WriteLine($"| add all 1,000 contacts matching a segment (source, has phone, created from) | {bySegment.Requests} | {2 + ReadBound(6000) + 1} | {bySegment.Seconds:F2} s |");
+
         var rejected = (await control.RequestsAsync(portal)).Count(r => r.Status == 503);
         Console.WriteLine($"QUERY_LIMIT_EXCEEDED answers: {rejected}");
 

@@ -129,9 +129,11 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
         (int)(await PostAsync($"/_emulator/portals/{portal.MemberId}/calllists", new { entityType, entityIds, webFormId }))["id"]!;
 
-    public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null, string? lastName = null)
+    /// <summary>Generated contacts, created now; <paramref name="typeId"/>, <paramref name="sourceId"/> and <paramref name="phone"/> put them in a segment.</summary>
+    public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null, string? lastName = null,
+        string? typeId = null, string? sourceId = null, bool phone = false)
     {
-        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById, lastName });
+        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById, lastName, typeId, sourceId, phone });
         return ((int)answer["firstId"]!, (int)answer["lastId"]!);
     }
 
