@@ -4,19 +4,18 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace B24CallListApp.Pages;
 
-/// <summary>What an unexpected failure shows: a sentence in the user's language, never the exception.</summary>
+/// <summary>
+/// What a page's failure shows (re-executed here by the exception handler): the sentence for what
+/// failed, in the user's language, framed for the portal whose page it was; never the exception.
+/// The JSON endpoints answer problem details instead (<see cref="WorkspaceExceptionHandler"/>).
+/// </summary>
 public sealed class ErrorModel : AppPageModel
 {
     public IActionResult OnGet()
     {
-        var path = HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? "";
-        if (path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/events", StringComparison.OrdinalIgnoreCase))
-        {
-            // Callers of the JSON endpoints get JSON, as from every other answer there.
-            return new ObjectResult(new ProblemDetails { Status = 500, Title = "An unexpected error occurred." }) { StatusCode = 500 };
-        }
-
-        return ShowMessage(500, "Error", FramePost.ClaimedOrigin(Request.Query));
+        var (status, textKey) = Problems.For(HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error) ?? (StatusCodes.Status500InternalServerError, "Error");
+        var portal = HttpContext.Features.Get<PageSessionFeature>()?.Session.PortalOrigin ?? FramePost.ClaimedOrigin(Request.Query);
+        return ShowMessage(status, textKey, portal);
     }
 
     public IActionResult OnPost() => OnGet();

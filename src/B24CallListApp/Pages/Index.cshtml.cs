@@ -12,7 +12,7 @@ namespace B24CallListApp.Pages;
 /// The app's page shows the call lists; a contact's or company's row menu shows "Add to call list".
 /// </summary>
 [EnableRateLimiting(PortalsExtensions.PortalPostsPolicy)]
-public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallListReads reads, CrmSearch crm) : WorkspacePageModel
+public sealed class IndexModel(WorkspaceServices workspace, PortalSignIn signIn, CallListReads reads, CrmSearch crm) : WorkspacePageModel(workspace)
 {
     static readonly Dictionary<string, EntityKind> RowMenus = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -44,21 +44,18 @@ public sealed class IndexModel(PortalSignIn signIn, PageSessions sessions, CallL
         }
 
         var user = result.User!;
-        StartSession(new AppSession(sessions.Start(user.Portal.MemberId, user.Account.Key.UserId, post.Language, user.Name), user.Portal, user.Account, user.Admin));
-        return await GuardAsync(async () =>
+        StartSession(new AppSession(Sessions.Start(user.Portal.MemberId, user.Account.Key.UserId, post.Language, user.Name), user.Portal, user.Account, user.Admin));
+        if (RowMenus.TryGetValue(post.Placement, out var kind)
+            && post.PlacementOptions.TryGetValue("ID", out var idText)
+            && int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var entityId) && entityId > 0)
         {
-            if (RowMenus.TryGetValue(post.Placement, out var kind)
-                && post.PlacementOptions.TryGetValue("ID", out var idText)
-                && int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var entityId) && entityId > 0)
-            {
-                Placement = await Pages.Placement.AddModel.LoadAsync(this, reads, crm, kind, entityId, ct);
-            }
-            else
-            {
-                Lists = await reads.ListsAsync(Session!.Actor, 1, kind: null, ct);
-            }
+            Placement = await Pages.Placement.AddModel.LoadAsync(this, reads, crm, kind, entityId, ct);
+        }
+        else
+        {
+            Lists = await reads.ListsAsync(Session.Actor, 1, kind: null, ct);
+        }
 
-            return Page();
-        });
+        return Page();
     }
 }

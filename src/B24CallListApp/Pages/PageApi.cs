@@ -13,17 +13,12 @@ public static class PageApi
 {
     public static void MapPageApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
-        api.AddEndpointFilter(async (context, next) =>
-        {
-            // Answers carry one user's data: no cache may keep them.
-            context.HttpContext.Response.Headers.CacheControl = "no-store";
-            return await next(context);
-        });
-        api.MapGet("/me", MeAsync);
+        // Every endpoint here acts for a page session (the page session scheme), except the renewal of one.
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapGet("/me", Me);
         api.MapGet("/calllists", CallListsAsync);
         api.MapPost("/lists/{id:int}/add-all", AddAllAsync).DisableAntiforgery();
-        api.MapPost("/session", RenewSessionAsync).DisableAntiforgery().RequireRateLimiting(PortalsExtensions.PortalPostsPolicy);
+        api.MapPost("/session", RenewSessionAsync).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(PortalsExtensions.PortalPostsPolicy);
     }
 
     /// <summary>
@@ -68,45 +63,31 @@ public static class PageApi
         return Results.Problem(detail: texts[textKey], statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = textKey });
     }
 
-    static async Task<IResult> MeAsync(HttpContext context, SessionResolver resolver, IStringLocalizer<SharedResource> texts, CancellationToken ct)
+    /// <summary>The session the page session scheme resolved for this request (every endpoint but <c>/session</c> requires one).</summary>
+    static AppSession SessionOf(HttpContext context) => (context.Features.Get<PageSessionFeature>() ?? throw new InvalidOperationException("The endpoint requires a page session.")).Session;
+
+    static IResult Me(HttpContext context)
     {
-        var (session, refusal) = await resolver.ResolveAsync(context.Request.Headers[PageSessions.HeaderName], ct);
-        return session is null
-            ? Problem(refusal!.Status, refusal.TextKey, PortalFields.Language(context.Request.Query["LANG"]), texts)
-            : Results.Json(new { memberId = session.Session.MemberId, userId = session.Session.UserId, domain = session.Portal.Domain });
+        var session = SessionOf(context);
+        return Results.Json(new { memberId = session.Session.MemberId, userId = session.Session.UserId, domain = session.Portal.Domain });
     }
 
-    static async Task<IResult> CallListsAsync(HttpContext context, SessionResolver resolver, CallListReads reads, PortalFailures failures, IStringLocalizer<SharedResource> texts, CancellationToken ct)
+    static async Task<IResult> CallListsAsync(HttpContext context, CallListReads reads, CancellationToken ct)
     {
-        var (session, refusal) = await resolver.ResolveAsync(context.Request.Headers[PageSessions.HeaderName], ct);
-        if (session is null)
+        var page = int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 1;
+        var result = await reads.ListsAsync(SessionOf(context).Actor, page, kind: null, ct);
+        return Results.Json(result.Lists.Select(l => new
         {
-            return Problem(refusal!.Status, refusal.TextKey, PortalFields.Language(context.Request.Query["LANG"]), texts);
-        }
-
-        try
-        {
-            var page = int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 1;
-            var result = await reads.ListsAsync(session.Actor, page, kind: null, ct);
-            return Results.Json(result.Lists.Select(l => new
-            {
-                id = l.List.Id,
-                entityType = l.List.Kind.Code(),
-                createdById = l.List.CreatedById,
-                createdBy = l.CreatorName,
-                created = l.List.Created,
-                webFormId = l.List.WebFormId,
-                formName = l.FormName,
-                participants = l.Participants?.Count,
-                participantsAtLeast = l.Participants?.AtLeast ?? false,
-            }));
-        }
-        catch (Bitrix24Exception e)
-        {
-            await failures.RecordAsync(session.Account.Key, e, ct);
-            var (status, textKey) = Problems.For(e);
-            return Problem(status, textKey, session.Session.Language, texts);
-        }
+            id = l.List.Id,
+            entityType = l.List.Kind.Code(),
+            createdById = l.List.CreatedById,
+            createdBy = l.CreatorName,
+            created = l.List.Created,
+            webFormId = l.List.WebFormId,
+            formName = l.FormName,
+            participants = l.Participants?.Count,
+            participantsAtLeast = l.Participants?.AtLeast ?? false,
+        }));
     }
 
     /// <summary>
@@ -114,17 +95,11 @@ public static class PageApi
     /// the matches, saving them) and ends with the outcome the page announces. The save itself is not
     /// abandoned if the page goes away.
     /// </summary>
-    static async Task AddAllAsync(HttpContext context, int id, SessionResolver resolver, FormTokens forms, CallListSaver saver, PortalFailures failures, IStringLocalizer<SharedResource> texts)
+    static async Task AddAllAsync(HttpContext context, int id, FormTokens forms, CallListSaver saver, PortalFailures failures, IStringLocalizer<SharedResource> texts)
     {
         var ct = context.RequestAborted;
+        var session = SessionOf(context);
         var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(ct) : null;
-        var (session, refusal) = await resolver.ResolveAsync(form?[PageSessions.FieldName].ToString() ?? context.Request.Headers[PageSessions.HeaderName].ToString(), ct);
-        if (session is null)
-        {
-            await Problem(refusal!.Status, refusal.TextKey, PortalFields.Language(context.Request.Query["LANG"]), texts).ExecuteAsync(context);
-            return;
-        }
-
         CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(session.Session.Language);
         if (!forms.IsValid(session.Session, "add:" + id.ToString(CultureInfo.InvariantCulture), form?[FormTokens.FieldName]))
         {

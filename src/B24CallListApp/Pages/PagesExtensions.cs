@@ -19,7 +19,17 @@ public static class PagesExtensions
             options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         // The iframe has no usable cookies, so the cookie-based antiforgery is off; forms that change
         // data carry the app's own token bound to the page session (Portals/PageSessions.cs).
-        services.AddRazorPages(options => options.Conventions.ConfigureFilter(new IgnoreAntiforgeryTokenAttribute()));
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.ConfigureFilter(new IgnoreAntiforgeryTokenAttribute());
+            // The workspace's pages need a page session; without one they say why (SessionPageModel).
+            options.Conventions.AuthorizeFolder("/Lists");
+            options.Conventions.AuthorizeFolder("/Placement");
+        });
+        services.AddPageSessionAuthentication();
+        services.AddSingleton<WorkspaceServices>();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<WorkspaceExceptionHandler>();
         // Only proxies on loopback (the defaults) and in App:ForwardedHeaders:KnownNetworks are believed
         // about the client's address, the public scheme and the host.
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<Portals.AppOptions>>((options, app) =>
@@ -50,7 +60,23 @@ public static class PagesExtensions
             return Task.CompletedTask;
         });
         app.UseServerTiming();
-        app.UseExceptionHandler("/Error");
+        // API answers carry one user's data, refusals and failures included: no cache may keep them.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.Use((context, next) =>
+        {
+            // Set as the answer starts: the exception handler clears the headers of a failed request.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                return Task.CompletedTask;
+            });
+            return next(context);
+        }));
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/Error",
+            // A portal that is busy or gone, a list that is not there: told to the user, not logged as the app's failure.
+            SuppressDiagnosticsCallback = context => Problems.For(context.Exception) is not null,
+        });
         app.UseStaticFiles();
         // The portal says the user's language in LANG (query string); anything but en and ru reads English.
         app.UseRequestLocalization(options =>
@@ -62,6 +88,9 @@ public static class PagesExtensions
         });
         app.UseRouting();
         app.UseRateLimiter();
+        // After routing, so the page session scheme sees which endpoint a request is for.
+        app.UseAuthentication();
+        app.UseAuthorization();
         return app;
     }
 

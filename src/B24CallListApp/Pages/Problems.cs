@@ -21,6 +21,15 @@ public static class Problems
         _ => (500, "Error"),
     };
 
+    /// <summary>What a failure of a page's or an endpoint's work tells the user; null for a failure nobody expected.</summary>
+    public static (int Status, string TextKey)? For(Exception? error) => error switch
+    {
+        CallLists.CallListNotFoundException => (404, "ListNotFound"),
+        CallLists.SearchTooLongException => (400, "SearchTooLong"),
+        Bitrix24Exception failure => For(failure),
+        _ => null,
+    };
+
     public static (int Status, string TextKey) For(VerificationFailure failure) => failure switch
     {
         VerificationFailure.MissingFields or VerificationFailure.Malformed => (400, "BadRequest"),

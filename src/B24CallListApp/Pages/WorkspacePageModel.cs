@@ -2,7 +2,6 @@ using System.Globalization;
 using B24CallListApp.CallLists;
 using B24CallListApp.Portals;
 using B24CallListApp.Resources;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Localization;
 
@@ -11,46 +10,62 @@ namespace B24CallListApp.Pages;
 /// <summary>What a page announces: a success (role="status") or a refusal or error (role="alert"), with details.</summary>
 public sealed record Outcome(bool IsError, string Text, IReadOnlyList<string> Details);
 
+/// <summary>The services every workspace page uses: its session's renewal, form tokens, and sentences in the user's language.</summary>
+public sealed class WorkspaceServices(PageSessions sessions, FormTokens forms, IStringLocalizer<SharedResource> texts)
+{
+    public PageSessions Sessions => sessions;
+
+    public FormTokens Forms => forms;
+
+    public IStringLocalizer<SharedResource> Texts => texts;
+}
+
 /// <summary>
 /// A page of the workspace: it acts for one page session (one user of one portal). Its forms carry
 /// the session and, where they change data, a form token bound to it; its links carry the user's
 /// language and nothing secret.
 /// </summary>
-public abstract class WorkspacePageModel : AppPageModel
+public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageModel
 {
-    public AppSession? Session { get; protected set; }
+    AppSession? _session;
+
+    /// <summary>The page's session: there before any handler runs (<see cref="SessionPageModel"/>), or from the open (<see cref="IndexModel"/>).</summary>
+    public AppSession Session => _session ?? throw new InvalidOperationException("A workspace page runs only with a session.");
 
     /// <summary>A renewed session for the page's next request: a page in use never goes stale.</summary>
-    public string SessionToken { get; protected set; } = "";
+    public string SessionToken { get; private set; } = "";
 
     public Outcome? Outcome { get; protected set; }
 
     /// <summary>When <see cref="SessionToken"/> expires (Unix milliseconds): the page's script renews it through the portal before then.</summary>
-    public long SessionExpires { get; protected set; }
+    public long SessionExpires { get; private set; }
 
     /// <summary>The OAuth server that verifies this portal's tokens, for the page's script to name when it renews its session.</summary>
-    public string? OAuthServer => Session is null ? null : Session.Portal.OAuthServer.TrimEnd('/') + "/rest/";
+    public string? OAuthServer => _session is null ? null : _session.Portal.OAuthServer.TrimEnd('/') + "/rest/";
 
-    public string Lang => Session?.Session.Language ?? PortalFields.Language(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
+    public string Lang => _session?.Session.Language ?? PortalFields.Language(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
 
-    protected IStringLocalizer<SharedResource> Texts => HttpContext.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
+    protected IStringLocalizer<SharedResource> Texts => workspace.Texts;
 
-    public string FormToken(string purpose) => HttpContext.RequestServices.GetRequiredService<FormTokens>().Issue(Session!.Session, purpose);
+    protected PageSessions Sessions => workspace.Sessions;
+
+    public string FormToken(string purpose) => workspace.Forms.Issue(Session.Session, purpose);
 
     /// <summary>An address inside the app, with the user's language (never the session) in its query.</summary>
     public string AppUrl(string path) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=" + Lang;
 
     protected void StartSession(AppSession session)
     {
-        Session = session;
+        _session = session;
+        // Failures of the page's work are recorded on this account and framed for this portal (WorkspaceExceptionHandler, ErrorModel).
+        HttpContext.Features.Set(new PageSessionFeature(session));
         FrameAncestor = session.PortalOrigin;
-        var sessions = HttpContext.RequestServices.GetRequiredService<PageSessions>();
-        SessionToken = sessions.Issue(session.Session);
-        SessionExpires = sessions.ExpiresAt(session.Session).ToUnixTimeMilliseconds();
+        SessionToken = workspace.Sessions.Issue(session.Session);
+        SessionExpires = workspace.Sessions.ExpiresAt(session.Session).ToUnixTimeMilliseconds();
     }
 
     protected bool HasValidFormToken(string purpose) =>
-        Request.HasFormContentType && HttpContext.RequestServices.GetRequiredService<FormTokens>().IsValid(Session!.Session, purpose, Request.Form[FormTokens.FieldName]);
+        Request.HasFormContentType && workspace.Forms.IsValid(Session.Session, purpose, Request.Form[FormTokens.FieldName]);
 
     /// <summary>A refusal the page shows in place of the change: nothing was sent to the portal.</summary>
     protected void Refuse(int status, string textKey, params object[] arguments)
@@ -89,11 +104,11 @@ public abstract class WorkspacePageModel : AppPageModel
     /// </summary>
     protected async Task<PickerPart> PickerAsync(CrmSearch crm, SegmentReferences segments, string action, EntityKind kind, Lists.PickerForm form, IReadOnlySet<int> inList)
     {
-        var choices = segments.ChoicesAsync(Session!.Actor, kind, HttpContext.RequestAborted);
+        var choices = segments.ChoicesAsync(Session.Actor, kind, HttpContext.RequestAborted);
         SearchPage results;
         try
         {
-            results = await crm.SearchAsync(Session!.Actor, kind, form.Query, form.Page, HttpContext.RequestAborted);
+            results = await crm.SearchAsync(Session.Actor, kind, form.Query, form.Page, HttpContext.RequestAborted);
         }
         catch (SearchTooLongException)
         {
@@ -104,71 +119,26 @@ public abstract class WorkspacePageModel : AppPageModel
         return new PickerPart(this, action, kind, form, results, inList, await choices);
     }
 
-    /// <summary>Runs a page's work, turning what can go wrong into a message in the user's language.</summary>
-    protected async Task<IActionResult> GuardAsync(Func<Task<IActionResult>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (CallListNotFoundException)
-        {
-            return ShowMessage(404, "ListNotFound");
-        }
-        catch (SearchTooLongException)
-        {
-            return ShowMessage(400, "SearchTooLong");
-        }
-        catch (Bitrix24.Bitrix24Exception e)
-        {
-            return await FailedAsync(e);
-        }
-    }
-
-    /// <summary>A Bitrix24 failure, recorded where it belongs and told to the user in their language.</summary>
-    protected async Task<IActionResult> FailedAsync(Bitrix24.Bitrix24Exception error)
-    {
-        if (Session is not null)
-        {
-            await HttpContext.RequestServices.GetRequiredService<PortalFailures>().RecordAsync(Session.Account.Key, error, HttpContext.RequestAborted);
-        }
-
-        var (status, textKey) = Problems.For(error);
-        return ShowMessage(status, textKey);
-    }
 }
 
 /// <summary>
-/// A workspace page reached from inside the app: every request presents the page session (form field
-/// or header), never a cookie or a value in the URL. Without a valid one the page says so, framed for
-/// the portal the form names, and does nothing else.
+/// A workspace page reached from inside the app. The page session scheme (<see cref="PageSessionAuthenticationHandler"/>)
+/// has resolved the session the request presented; without a valid one the page says why, framed for the
+/// portal the form names, and runs nothing else.
 /// </summary>
-public abstract class SessionPageModel : WorkspacePageModel
+public abstract class SessionPageModel(WorkspaceServices workspace) : WorkspacePageModel(workspace)
 {
-    public const string PortalField = "__portal";
-
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
-        var token = Request.Headers[PageSessions.HeaderName].ToString();
-        string? portal = null;
-        if (Request.HasFormContentType)
+        if (HttpContext.Features.Get<PageSessionFeature>() is not { } presented)
         {
-            var form = await Request.ReadFormAsync(HttpContext.RequestAborted);
-            token = form[PageSessions.FieldName].ToString() is { Length: > 0 } field ? field : token;
-            portal = form[PortalField];
-        }
-
-        var resolver = HttpContext.RequestServices.GetRequiredService<SessionResolver>();
-        var (session, refusal) = await resolver.ResolveAsync(token, HttpContext.RequestAborted);
-        if (session is null)
-        {
-            // Only a message page, framed for the portal the form names so the user sees why.
-            context.Result = ShowMessage(refusal!.Status, refusal.TextKey, Uri.TryCreate(portal, UriKind.Absolute, out var origin) && origin.Scheme is "https" or "http" ? origin.GetLeftPart(UriPartial.Authority) : null);
+            var refused = HttpContext.Features.Get<SessionRefusalFeature>();
+            context.Result = ShowMessage(refused?.Refusal.Status ?? StatusCodes.Status401Unauthorized, refused?.Refusal.TextKey ?? "SessionExpired", refused?.ClaimedPortal);
             PageHeaders.Apply(Response, FrameAncestor);
             return;
         }
 
-        StartSession(session);
+        StartSession(presented.Session);
         await base.OnPageHandlerExecutionAsync(context, next);
     }
 }

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/{id}/add</c>: the picker for a list's kind. Search as you type, page, choose many (kept
 /// across pages), add the chosen ones, or add every match.
 /// </summary>
-public sealed class AddModel(CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel
+public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel(workspace)
 {
     public int ListId { get; private set; }
 
@@ -16,16 +16,16 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, SegmentReferenc
 
     public static string Purpose(int listId) => "add:" + listId.ToString(CultureInfo.InvariantCulture);
 
-    public Task<IActionResult> OnPostAsync(int id) => GuardAsync(() => ShowAsync(id, PickerForm.Read(Request)));
+    public Task<IActionResult> OnPostAsync(int id) => ShowAsync(id, PickerForm.Read(Request));
 
     /// <summary>The results alone, for the page's search as you type.</summary>
-    public Task<IActionResult> OnPostResultsAsync(int id) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostResultsAsync(int id)
     {
         await ShowAsync(id, PickerForm.Read(Request));
         return Partial("_SearchResults", Picker);
-    });
+    }
 
-    public Task<IActionResult> OnPostAddSelectedAsync(int id) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostAddSelectedAsync(int id)
     {
         var form = PickerForm.Read(Request);
         if (form is null || !HasValidFormToken(Purpose(id)))
@@ -40,13 +40,13 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, SegmentReferenc
             return await ShowAsync(id, form);
         }
 
-        var result = await saver.SaveAsync(Session!.Actor, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session.Actor, id, new CallListChange(form.Selected, [], Form: null), HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form, result.Snapshot);
-    });
+    }
 
     /// <summary>"Add all matching" without script (the page's script shows progress through <c>/api/lists/{id}/add-all</c>).</summary>
-    public Task<IActionResult> OnPostAddAllAsync(int id) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostAddAllAsync(int id)
     {
         var form = PickerForm.Read(Request);
         if (form is null || !HasValidFormToken(Purpose(id)))
@@ -55,15 +55,15 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, SegmentReferenc
             return await ShowAsync(id, form);
         }
 
-        var result = await saver.AddMatchingAsync(Session!.Actor, id, form.Query, HttpContext.RequestAborted);
+        var result = await saver.AddMatchingAsync(Session.Actor, id, form.Query, HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, form with { Selected = [] }, result.Snapshot);
-    });
+    }
 
     async Task<IActionResult> ShowAsync(int id, PickerForm? form, ListSnapshot? known = null)
     {
         ListId = id;
-        var (list, inList) = await reads.ParticipantsAsync(Session!.Actor, id, HttpContext.RequestAborted, known);
+        var (list, inList) = await reads.ParticipantsAsync(Session.Actor, id, HttpContext.RequestAborted, known);
         Picker = await PickerAsync(crm, segments, $"/lists/{id}/add", list.Kind, form ?? PickerForm.Empty, inList);
         return Page();
     }

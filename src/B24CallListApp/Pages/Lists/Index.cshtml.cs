@@ -4,13 +4,13 @@ using Microsoft.AspNetCore.Mvc;
 namespace B24CallListApp.Pages.Lists;
 
 /// <summary><c>/lists</c>: the call lists the user can see, newest first, a page at a time.</summary>
-public sealed class ListsModel(CallListReads reads) : SessionPageModel
+public sealed class ListsModel(WorkspaceServices workspace, CallListReads reads) : SessionPageModel(workspace)
 {
     public CallListsPage? Lists { get; private set; }
 
-    public Task<IActionResult> OnPostAsync([FromQuery] int page = 1) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostAsync([FromQuery] int page = 1)
     {
-        Lists = await reads.ListsAsync(Session!.Actor, page, kind: null, HttpContext.RequestAborted);
+        Lists = await reads.ListsAsync(Session.Actor, page, kind: null, HttpContext.RequestAborted);
         return Page();
-    });
+    }
 }

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/{id}</c>: a call list's participants, a page at a time and by status; participants
 /// marked for removal and the CRM form are saved together, and only by "Save".
 /// </summary>
-public sealed class ListModel(CallListReads reads, CallListSaver saver) : SessionPageModel
+public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, CallListSaver saver) : SessionPageModel(workspace)
 {
     public CallListView? View { get; private set; }
 
@@ -25,15 +25,15 @@ public sealed class ListModel(CallListReads reads, CallListSaver saver) : Sessio
         _ => "chip-neutral",
     };
 
-    public Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "page")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "page")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus)
     {
         var (page, status) = (queryPage ?? FormInt("page") ?? 1, queryStatus ?? Form("status"));
-        View = await reads.ViewAsync(Session!.Actor, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
+        View = await reads.ViewAsync(Session.Actor, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
         return Page();
-    });
+    }
 
     /// <summary>"Remove selected" without script: the marked participants wait for "Save".</summary>
-    public Task<IActionResult> OnPostMarkAsync(int id) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostMarkAsync(int id)
     {
         if (Ids("remove") is not { } pending || Ids("mark") is not { } marked)
         {
@@ -47,9 +47,9 @@ public sealed class ListModel(CallListReads reads, CallListSaver saver) : Sessio
         }
 
         return await ShowAsync(id, [.. pending.Union(marked)]);
-    });
+    }
 
-    public Task<IActionResult> OnPostSaveAsync(int id) => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostSaveAsync(int id)
     {
         var remove = Ids("remove");
         var form = FormChoiceOf();
@@ -65,16 +65,16 @@ public sealed class ListModel(CallListReads reads, CallListSaver saver) : Sessio
             return await ShowAsync(id, remove);
         }
 
-        var result = await saver.SaveAsync(Session!.Actor, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session.Actor, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, result.Outcome is SaveOutcome.Saved or SaveOutcome.NothingToSave ? [] : remove, result.Snapshot);
-    });
+    }
 
     async Task<IActionResult> ShowAsync(int id, IReadOnlyCollection<int> pending, ListSnapshot? known = null)
     {
         Pending = pending;
         var status = Form("status");
-        View = await reads.ViewAsync(Session!.Actor, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
+        View = await reads.ViewAsync(Session.Actor, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
         return Page();
     }
 

@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Lists;
 /// <c>/lists/new</c>: a new call list: its kind, its first participants from the picker, and an
 /// optional form. <c>crm.calllist.add</c> is never repeated blindly (see <see cref="CallListSaver.CreateAsync"/>).
 /// </summary>
-public sealed class NewModel(CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel
+public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, CrmSearch crm, SegmentReferences segments, CallListSaver saver) : SessionPageModel(workspace)
 {
     public const string Purpose = "new";
 
@@ -20,19 +20,19 @@ public sealed class NewModel(CallListReads reads, CrmSearch crm, SegmentReferenc
 
     public FormPickerPart FormPicker => new(Forms, null, "new-form");
 
-    public Task<IActionResult> OnPostAsync() => GuardAsync(() => ShowAsync(PickerForm.Read(Request)));
+    public Task<IActionResult> OnPostAsync() => ShowAsync(PickerForm.Read(Request));
 
-    public Task<IActionResult> OnPostResultsAsync() => GuardAsync(async () =>
+    public async Task<IActionResult> OnPostResultsAsync()
     {
         await ShowAsync(PickerForm.Read(Request));
         return Partial("_SearchResults", Picker);
-    });
+    }
 
     public Task<IActionResult> OnPostCreateAsync() => CreateAsync(all: false);
 
     public Task<IActionResult> OnPostCreateAllAsync() => CreateAsync(all: true);
 
-    Task<IActionResult> CreateAsync(bool all) => GuardAsync(async () =>
+    async Task<IActionResult> CreateAsync(bool all)
     {
         var form = PickerForm.Read(Request);
         var formChoice = FormChoice();
@@ -43,12 +43,12 @@ public sealed class NewModel(CallListReads reads, CrmSearch crm, SegmentReferenc
         }
 
         var kind = Kind();
-        var ids = all ? await crm.MatchingIdsAsync(Session!.Actor, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
-        var result = await saver.CreateAsync(Session!.Actor, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
+        var ids = all ? await crm.MatchingIdsAsync(Session.Actor, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
+        var result = await saver.CreateAsync(Session.Actor, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
         Announce(result);
         CreatedListId = result.ListId;
         return await ShowAsync(result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
-    });
+    }
 
     async Task<IActionResult> ShowAsync(PickerForm? form)
     {
@@ -60,7 +60,7 @@ public sealed class NewModel(CallListReads reads, CrmSearch crm, SegmentReferenc
             form = form with { Selected = [], Page = 1, Segment = Segment.None };
         }
 
-        var forms = reads.FormsAsync(Session!.Actor, HttpContext.RequestAborted);
+        var forms = reads.FormsAsync(Session.Actor, HttpContext.RequestAborted);
         Picker = await PickerAsync(crm, segments, "/lists/new", kind, form, new HashSet<int>());
         Forms = await forms;
         return Page();

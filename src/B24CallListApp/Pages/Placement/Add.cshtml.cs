@@ -8,7 +8,7 @@ namespace B24CallListApp.Pages.Placement;
 /// "Add to call list" from a contact's or company's row menu (<c>CRM_CONTACT_LIST_MENU</c>,
 /// <c>CRM_COMPANY_LIST_MENU</c>): the record goes into a list of its kind, or into a new one.
 /// </summary>
-public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel
+public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, CrmSearch crm, CallListSaver saver) : SessionPageModel(workspace)
 {
     public PlacementPart? Part { get; private set; }
 
@@ -19,8 +19,8 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver s
     /// <summary>What the open page shows for a row-menu placement.</summary>
     public static async Task<PlacementPart> LoadAsync(WorkspacePageModel page, CallListReads reads, CrmSearch crm, EntityKind kind, int entityId, CancellationToken ct)
     {
-        var entity = await crm.EntityAsync(page.Session!.Actor, kind, entityId, ct);
-        var kindLists = entity is null ? [] : await reads.ListsOfKindAsync(page.Session!.Actor, kind, ct);
+        var entity = await crm.EntityAsync(page.Session.Actor, kind, entityId, ct);
+        var kindLists = entity is null ? [] : await reads.ListsOfKindAsync(page.Session.Actor, kind, ct);
         return new PlacementPart(page, kind, entityId, entity, kindLists);
     }
 
@@ -32,19 +32,19 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver s
             return;
         }
 
-        var result = await saver.SaveAsync(Session!.Actor, listId, new CallListChange([entity], [], Form: null), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session.Actor, listId, new CallListChange([entity], [], Form: null), HttpContext.RequestAborted);
         Announce(result);
         ListId = result.Outcome == SaveOutcome.Saved ? listId : null;
     });
 
     public Task<IActionResult> OnPostCreateAsync() => ActAsync(async (kind, entity) =>
     {
-        var result = await saver.CreateAsync(Session!.Actor, kind, [entity], formId: null, HttpContext.RequestAborted);
+        var result = await saver.CreateAsync(Session.Actor, kind, [entity], formId: null, HttpContext.RequestAborted);
         Announce(result);
         ListId = result.ListId;
     });
 
-    Task<IActionResult> ActAsync(Func<EntityKind, int, Task> act) => GuardAsync(async () =>
+    async Task<IActionResult> ActAsync(Func<EntityKind, int, Task> act)
     {
         if (EntityKinds.Parse(Request.Form["type"]) is not { } kind || !int.TryParse(Request.Form["entity"], NumberStyles.None, CultureInfo.InvariantCulture, out var entity) || entity <= 0)
         {
@@ -62,5 +62,5 @@ public sealed class AddModel(CallListReads reads, CrmSearch crm, CallListSaver s
 
         Part = await LoadAsync(this, reads, crm, kind, entity, HttpContext.RequestAborted);
         return Page();
-    });
+    }
 }
