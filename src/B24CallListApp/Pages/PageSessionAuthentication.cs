@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using B24CallListApp.Portals;
+using B24CallListApp.Resources;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
-using B24CallListApp.Portals;
-using B24CallListApp.Resources;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
