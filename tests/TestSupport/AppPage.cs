@@ -9,13 +9,19 @@ public sealed partial record AppPage(int Status, string Html)
     public string? Session => Attribute(MetaSession(), Html);
 
     /// <summary>The first form token on the page (each page has one form that changes data).</summary>
-    public string? FormToken => Attribute(FormTokenField(), Html);
+    public string? FormToken => Inputs("__form").FirstOrDefault()?.GetValueOrDefault("value");
 
-    public string? FormShown => Attribute(FormShownField(), Html);
+    public string? FormShown => Inputs("formShown").FirstOrDefault()?.GetValueOrDefault("value");
 
     /// <summary>The token of the form made for one change (<c>list:1</c>, <c>add:1</c>, <c>new</c>).</summary>
     public string? FormTokenFor(string purpose) =>
-        Regex.Match(Html, "name=\"__form\" value=\"([^\"]+)\" data-purpose=\"" + Regex.Escape(purpose) + "\"") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+        Inputs("__form").FirstOrDefault(i => i.GetValueOrDefault("data-purpose") == purpose)?.GetValueOrDefault("value");
+
+    /// <summary>The page's <c>input</c> elements of one name, each as its attributes (in whatever order the page writes them).</summary>
+    IEnumerable<Dictionary<string, string>> Inputs(string name) =>
+        InputElement().Matches(Html)
+            .Select(input => AttributePair().Matches(input.Value).ToDictionary(a => a.Groups[1].Value, a => WebUtility.HtmlDecode(a.Groups[2].Value), StringComparer.Ordinal))
+            .Where(attributes => attributes.GetValueOrDefault("name") == name);
 
     /// <summary>What the page announces as a success (role="status").</summary>
     public string StatusText => Text(StatusRegion());
@@ -34,11 +40,11 @@ public sealed partial record AppPage(int Status, string Html)
     [GeneratedRegex("<meta name=\"b24-session\" content=\"([^\"]+)\"")]
     private static partial Regex MetaSession();
 
-    [GeneratedRegex("name=\"__form\" value=\"([^\"]+)\"")]
-    private static partial Regex FormTokenField();
+    [GeneratedRegex("<input\\b[^>]*>")]
+    private static partial Regex InputElement();
 
-    [GeneratedRegex("name=\"formShown\" value=\"([^\"]*)\"")]
-    private static partial Regex FormShownField();
+    [GeneratedRegex("([a-zA-Z][\\w-]*)=\"([^\"]*)\"")]
+    private static partial Regex AttributePair();
 
     [GeneratedRegex("data-outcome-status>(.*?)</div>", RegexOptions.Singleline)]
     private static partial Regex StatusRegion();

@@ -49,7 +49,7 @@ public sealed class IndexModel(WorkspaceServices workspace, PortalSignIn signIn,
             && post.PlacementOptions.TryGetValue("ID", out var idText)
             && int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var entityId) && entityId > 0)
         {
-            Placement = await Pages.Placement.AddModel.LoadAsync(this, reads, crm, kind, entityId, ct);
+            Placement = await Pages.Placement.AddModel.LoadAsync(Session.Actor, reads, crm, kind, entityId, Outcome, ct);
         }
         else
         {

@@ -11,13 +11,16 @@ namespace B24CallListApp.Pages;
 /// <summary><c>/api/*</c>: JSON for the app's pages, authenticated by the page session header, never by a cookie.</summary>
 public static class PageApi
 {
+    /// <summary>The name of "Add all matching" with progress, for the picker to link to.</summary>
+    public const string AddAllEndpoint = "add-all";
+
     public static void MapPageApi(this IEndpointRouteBuilder app)
     {
         // Every endpoint here acts for a page session (the page session scheme), except the renewal of one.
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapGet("/me", Me);
         api.MapGet("/calllists", CallListsAsync);
-        api.MapPost("/lists/{id:int}/add-all", AddAllAsync).DisableAntiforgery();
+        api.MapPost("/lists/{id:int}/add-all", AddAllAsync).WithName(AddAllEndpoint).DisableAntiforgery();
         api.MapPost("/session", RenewSessionAsync).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(PortalsExtensions.PortalPostsPolicy);
     }
 

@@ -49,10 +49,6 @@ public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageM
 
     protected PageSessions Sessions => workspace.Sessions;
 
-    public string FormToken(string purpose) => workspace.Forms.Issue(Session.Session, purpose);
-
-    /// <summary>An address inside the app, with the user's language (never the session) in its query.</summary>
-    public string AppUrl(string path) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "LANG=" + Lang;
 
     protected void StartSession(AppSession session)
     {
@@ -62,6 +58,8 @@ public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageM
         FrameAncestor = session.PortalOrigin;
         SessionToken = workspace.Sessions.Issue(session.Session);
         SessionExpires = workspace.Sessions.ExpiresAt(session.Session).ToUnixTimeMilliseconds();
+        // What the page's forms hand to its next request (<session-fields>, Pages/TagHelpers.cs).
+        HttpContext.Features.Set(new IssuedPageSession(session.Session, SessionToken, session.PortalOrigin));
     }
 
     protected bool HasValidFormToken(string purpose) =>
@@ -102,7 +100,8 @@ public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageM
     /// The picker: the search's page and what the segment controls offer, read side by side. A search
     /// that no portal would want (too long) is refused here, and nothing is asked.
     /// </summary>
-    protected async Task<PickerPart> PickerAsync(CrmSearch crm, SegmentReferences segments, string action, EntityKind kind, Lists.PickerForm form, IReadOnlySet<int> inList)
+    /// <param name="pageName">The page the picker's forms post to, with <paramref name="listId"/> for a list's own.</param>
+    protected async Task<PickerPart> PickerAsync(CrmSearch crm, SegmentReferences segments, string pageName, int? listId, EntityKind kind, Lists.PickerForm form, IReadOnlySet<int> inList)
     {
         var choices = segments.ChoicesAsync(Session.Actor, kind, HttpContext.RequestAborted);
         SearchPage results;
@@ -116,7 +115,7 @@ public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageM
             results = new SearchPage([], 0, 1, 1);
         }
 
-        return new PickerPart(this, action, kind, form, results, inList, await choices);
+        return new PickerPart(pageName, listId, kind, form, results, inList, await choices);
     }
 
 }

@@ -92,6 +92,23 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task A_long_list_pages_through_its_participants()
+    {
+        var portal = await PortalAsync();
+        var ui = await OpenAsync(portal, 1);
+        var list = await ui.CallLists.OpenAsync(3);
+        var pages = ui.App.GetByRole(AriaRole.Navigation, new() { Name = "Pages" });
+        await Assertions.Expect(pages).ToContainTextAsync("Page 1 of 2");
+
+        await pages.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
+
+        await Assertions.Expect(pages).ToContainTextAsync("Page 2 of 2");
+        await Assertions.Expect(list.Participants.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(25);
+        await pages.GetByRole(AriaRole.Link, new() { Name = "Previous page" }).ClickAsync();
+        await Assertions.Expect(pages).ToContainTextAsync("Page 1 of 2");
+    }
+
+    [Fact]
     public async Task Removing_selected_participants_takes_effect_on_save()
     {
         var portal = await PortalAsync();

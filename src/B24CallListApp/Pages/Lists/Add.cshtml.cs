@@ -64,7 +64,7 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
     {
         ListId = id;
         var (list, inList) = await reads.ParticipantsAsync(Session.Actor, id, HttpContext.RequestAborted, known);
-        Picker = await PickerAsync(crm, segments, $"/lists/{id}/add", list.Kind, form ?? PickerForm.Empty, inList);
+        Picker = await PickerAsync(crm, segments, "/Lists/Add", id, list.Kind, form ?? PickerForm.Empty, inList);
         return Page();
     }
 }

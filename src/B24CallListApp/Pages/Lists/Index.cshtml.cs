@@ -8,9 +8,10 @@ public sealed class ListsModel(WorkspaceServices workspace, CallListReads reads)
 {
     public CallListsPage? Lists { get; private set; }
 
-    public async Task<IActionResult> OnPostAsync([FromQuery] int page = 1)
+    /// <param name="pageNumber">Not "page": Razor Pages keeps that route value for the page's own name.</param>
+    public async Task<IActionResult> OnPostAsync([FromQuery] int pageNumber = 1)
     {
-        Lists = await reads.ListsAsync(Session.Actor, page, kind: null, HttpContext.RequestAborted);
+        Lists = await reads.ListsAsync(Session.Actor, pageNumber, kind: null, HttpContext.RequestAborted);
         return Page();
     }
 }

@@ -25,7 +25,7 @@ public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, 
         _ => "chip-neutral",
     };
 
-    public async Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "page")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus)
+    public async Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "pageNumber")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus)
     {
         var (page, status) = (queryPage ?? FormInt("page") ?? 1, queryStatus ?? Form("status"));
         View = await reads.ViewAsync(Session.Actor, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);

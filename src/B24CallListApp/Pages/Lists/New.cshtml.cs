@@ -61,7 +61,7 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
         }
 
         var forms = reads.FormsAsync(Session.Actor, HttpContext.RequestAborted);
-        Picker = await PickerAsync(crm, segments, "/lists/new", kind, form, new HashSet<int>());
+        Picker = await PickerAsync(crm, segments, "/Lists/New", null, kind, form, new HashSet<int>());
         Forms = await forms;
         return Page();
     }

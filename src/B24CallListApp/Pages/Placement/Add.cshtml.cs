@@ -17,11 +17,11 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
     public static string Purpose(EntityKind kind, int entityId) => $"placement:{kind.Code()}:{entityId.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>What the open page shows for a row-menu placement.</summary>
-    public static async Task<PlacementPart> LoadAsync(WorkspacePageModel page, CallListReads reads, CrmSearch crm, EntityKind kind, int entityId, CancellationToken ct)
+    public static async Task<PlacementPart> LoadAsync(Portals.Actor actor, CallListReads reads, CrmSearch crm, EntityKind kind, int entityId, Outcome? outcome, CancellationToken ct)
     {
-        var entity = await crm.EntityAsync(page.Session.Actor, kind, entityId, ct);
-        var kindLists = entity is null ? [] : await reads.ListsOfKindAsync(page.Session.Actor, kind, ct);
-        return new PlacementPart(page, kind, entityId, entity, kindLists);
+        var entity = await crm.EntityAsync(actor, kind, entityId, ct);
+        var kindLists = entity is null ? [] : await reads.ListsOfKindAsync(actor, kind, ct);
+        return new PlacementPart(kind, entityId, entity, kindLists, outcome);
     }
 
     public Task<IActionResult> OnPostAsync() => ActAsync(async (kind, entity) =>
@@ -60,7 +60,7 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
             await act(kind, entity);
         }
 
-        Part = await LoadAsync(this, reads, crm, kind, entity, HttpContext.RequestAborted);
+        Part = await LoadAsync(Session.Actor, reads, crm, kind, entity, Outcome, HttpContext.RequestAborted);
         return Page();
     }
 }
