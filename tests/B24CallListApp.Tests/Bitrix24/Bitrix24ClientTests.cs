@@ -7,9 +7,12 @@ using TestSupport;
 namespace B24CallListApp.Tests.Bitrix24;
 
 [Collection(PortalClockCollection.Name)]
-public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
+public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixture<EmulatorFixture>
 {
     EmulatorControl Control => emulator.Control;
+
+    /// <summary>The fixture, for the tests in the other files of this class (primary constructor parameters are seen in this one only).</summary>
+    EmulatorFixture Emulator => emulator;
 
     [Fact]
     public async Task Hundred_concurrent_calls_on_an_expired_token_cause_one_refresh()
@@ -231,111 +234,6 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
     }
 
     [Fact]
-    public async Task Reading_5000_call_list_items_costs_at_most_3_requests()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync(seed: "empty");
-        var (firstId, lastId) = await Control.AddContactsAsync(portal, 5000, assignedById: 1);
-        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(firstId, 5000));
-        var account = harness.Account(portal, portal.Admin);
-
-        var rows = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError);
-
-        Assert.Equal(Enumerable.Range(firstId, 5000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Select(r => r.GetProperty("ID").GetString()));
-        var requests = (await Control.RequestsAsync(portal)).Count(r => !r.InBatch);
-        Assert.InRange(requests, 1, 3);
-        Assert.Equal(lastId, firstId + 4999);
-    }
-
-    [Fact]
-    public async Task Reading_5000_contacts_uses_total_and_batches()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync(seed: "empty");
-        await Control.AddContactsAsync(portal, 5000);
-        var account = harness.Account(portal, portal.Admin);
-
-        var rows = await harness.Client.ReadAllAsync(account, "crm.contact.list", new JsonObject { ["select"] = new JsonArray("ID") }, Bitrix24Paging.TotalAndNext);
-
-        Assert.Equal(5000, rows.Select(r => r.GetProperty("ID").GetString()).Distinct().Count());
-        Assert.InRange((await Control.RequestsAsync(portal)).Count(r => !r.InBatch), 1, 3);
-    }
-
-    [Fact]
-    public async Task A_user_reading_a_list_with_hidden_participants_gets_every_visible_one()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync();
-        var account = harness.Account(portal, portal.Manager);
-
-        var rows = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = 3 }, Bitrix24Paging.UntilAccessError);
-
-        // List 3 holds contacts 100..174; the manager reads those with id % 3 == 1.
-        var expected = Enumerable.Range(100, 75).Where(id => id % 3 == 1).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(expected, rows.Select(r => r.GetProperty("ID").GetString()));
-
-        var lists = await harness.Client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage);
-        Assert.Equal(3, lists.Count);
-    }
-
-    [Fact]
-    public async Task An_answer_larger_than_the_cap_is_refused_with_a_typed_error_and_the_client_keeps_serving()
-    {
-        await using var harness = new ClientHarness(Control, new() { ["Bitrix24:MaxResponseBytes"] = "65536" });
-        var hostile = await Control.CreatePortalAsync();
-        var other = await Control.CreatePortalAsync();
-        await Control.FaultAsync(hostile, new { method = "profile", status = 200, rawBody = "{\"result\":\"" + new string('x', 300_000) + "\"}" });
-
-        await Assert.ThrowsAsync<Bitrix24ResponseTooLargeException>(() => harness.Client.CallAsync(harness.Account(hostile, hostile.Admin), "profile", null));
-
-        var profile = await harness.Client.CallAsync(harness.Account(other, other.Admin), "profile", null);
-        Assert.Equal("1", profile.Result.GetProperty("ID").GetString());
-    }
-
-    [Fact]
-    public async Task A_portal_that_ignores_start_ends_a_read_without_duplicates_or_an_endless_loop()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync(seed: "empty");
-        var (first, _) = await Control.AddContactsAsync(portal, 200, assignedById: 1);
-        foreach (var i in Enumerable.Range(0, 60))
-        {
-            await Control.AddCallListAsync(portal, "CONTACT", [first + i]);
-        }
-
-        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 200));
-        await Control.QuirksAsync(portal, new { ignoreStart = true });
-        var account = harness.Account(portal, portal.Admin);
-
-        var lists = await harness.Client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage);
-        var contacts = await harness.Client.ReadAllAsync(account, "crm.contact.list", null, Bitrix24Paging.TotalAndNext);
-        var items = await harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError);
-
-        foreach (var rows in new[] { lists, contacts, items })
-        {
-            Assert.Equal(50, rows.Count);
-            Assert.Equal(50, rows.Select(r => r.GetProperty("ID").GetString()).Distinct().Count());
-        }
-
-        Assert.True((await Control.RequestsAsync(portal)).Count(r => !r.InBatch) <= 6);
-    }
-
-    [Fact]
-    public async Task A_read_past_the_row_limit_stops_with_a_typed_error()
-    {
-        await using var harness = new ClientHarness(Control, new() { ["Bitrix24:MaxRowsPerRead"] = "120" });
-        var portal = await Control.CreatePortalAsync(seed: "empty");
-        var (first, _) = await Control.AddContactsAsync(portal, 500, assignedById: 1);
-        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 500));
-        var account = harness.Account(portal, portal.Admin);
-
-        await Assert.ThrowsAsync<Bitrix24ReadLimitException>(() => harness.Client.ReadAllAsync(account, "crm.contact.list", null, Bitrix24Paging.TotalAndNext));
-        await Assert.ThrowsAsync<Bitrix24ReadLimitException>(() => harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError));
-        // Past the total the app refuses at once: the contacts' pages were never asked for.
-        Assert.DoesNotContain(await Control.RequestsAsync(portal), r => r.Method == "crm.contact.list" && r.InBatch);
-    }
-
-    [Fact]
     public async Task A_portal_name_that_resolves_to_a_private_address_is_refused_where_the_socket_connects()
     {
         await using var harness = new ClientHarness(Control, new()
@@ -351,104 +249,6 @@ public sealed class Bitrix24ClientTests(EmulatorFixture emulator) : IClassFixtur
 
         await Assert.ThrowsAsync<Bitrix24ForbiddenAddressException>(() => harness.Client.CallAsync(account, "profile", null));
         Assert.Empty(await Control.RequestsAsync(portal));
-    }
-
-    [Fact]
-    public async Task Batch_results_belong_to_their_own_commands_whatever_fails_between()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync();
-        var account = harness.Account(portal, portal.Admin);
-        var ids = new[] { 3, 99, 1, 98, 2 };
-
-        var results = await harness.Client.BatchAsync(account, ids.Select(id => new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = id })).ToList());
-
-        for (var i = 0; i < ids.Length; i++)
-        {
-            if (ids[i] > 3)
-            {
-                Assert.Equal("LIST_ID_ERROR", results[i].Error!.Code);
-            }
-            else
-            {
-                Assert.Equal(ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture), results[i].Result!.Value.GetProperty("ID").GetString());
-            }
-        }
-    }
-
-    [Fact]
-    public async Task A_batch_holding_a_create_is_never_repeated_after_a_server_error()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync();
-        var account = harness.Account(portal, portal.Admin);
-        await Control.FaultAsync(portal, new { method = "batch", count = 3, status = 500, error = "INTERNAL_SERVER_ERROR" });
-
-        await Assert.ThrowsAsync<Bitrix24ApiException>(() => harness.Client.BatchAsync(account,
-            [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = 1 }), new BatchCommand("crm.calllist.add", new JsonObject { ["ENTITY_TYPE"] = "CONTACT", ["ENTITIES"] = new JsonArray(1, 2) })]));
-
-        Assert.Single(await Control.RequestsAsync(portal), r => r.Method == "batch");
-    }
-
-    [Fact]
-    public async Task After_operation_time_limit_the_method_is_not_called_again_until_its_reset()
-    {
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new ClientHarness(Control, time: clock);
-        var portal = await Control.CreatePortalAsync();
-        var account = harness.Account(portal, portal.Admin);
-        await harness.Client.CallAsync(account, "crm.contact.list", null);
-        await Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 500 });
-
-        var first = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
-        var reached = (await Control.RequestsAsync(portal)).Count(r => r.Method == "crm.contact.list");
-        var second = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
-
-        // Refused here, without asking the portal, until the reset the portal announced (about ten minutes away).
-        Assert.Equal(reached, (await Control.RequestsAsync(portal)).Count(r => r.Method == "crm.contact.list"));
-        Assert.Equal(first.ResetAt, second.ResetAt);
-        Assert.InRange(first.ResetAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(11));
-        await harness.Client.CallAsync(account, "crm.calllist.list", null);
-        clock.Advance(first.ResetAt - clock.GetUtcNow() + TimeSpan.FromSeconds(1));
-        await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
-        Assert.Equal(reached + 1, (await Control.RequestsAsync(portal)).Count(r => r.Method == "crm.contact.list"));
-    }
-
-    [Fact]
-    public async Task Another_app_spending_the_portals_bucket_slows_the_client_but_its_callers_still_get_answers()
-    {
-        await using var harness = new ClientHarness(Control, new()
-        {
-            ["Bitrix24:RateLimit:BurstLimit"] = "50",
-            ["Bitrix24:RateLimit:RequestsPerSecond"] = "2",
-            ["Bitrix24:MaxRetries"] = "6",
-        });
-        var portal = await Control.CreatePortalAsync();
-        await Control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
-        var account = harness.Account(portal, portal.Admin);
-        var load = await Control.LoadAsync(portal, new { requests = 50 });
-        Assert.Equal(50, (int)load["accepted"]!);
-
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => harness.Client.CallAsync(account, "crm.calllist.list", null)));
-
-        Assert.All(results, r => Assert.Equal(3, r.Result.GetArrayLength()));
-        Assert.Contains(await Control.RequestsAsync(portal), r => r.Status == 503);
-    }
-
-    [Fact]
-    public async Task Batch_reports_each_commands_error_and_splits_past_50()
-    {
-        await using var harness = new ClientHarness(Control);
-        var portal = await Control.CreatePortalAsync();
-        var account = harness.Account(portal, portal.Admin);
-        var commands = Enumerable.Range(1, 120).Select(i => new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = i % 4 })).ToList();
-
-        var results = await harness.Client.BatchAsync(account, commands);
-
-        Assert.Equal(120, results.Count);
-        Assert.All(results.Where((_, i) => (i + 1) % 4 == 0), r => Assert.Equal("LIST_ID_ERROR", r.Error!.Code));
-        Assert.All(results.Where((_, i) => (i + 1) % 4 != 0), r => Assert.Null(r.Error));
-        Assert.Equal(3, (await Control.RequestsAsync(portal)).Count(r => r.Method == "batch"));
     }
 
     [Fact]

@@ -32,40 +32,52 @@ public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, 
         return Page();
     }
 
+    /// <summary>Participants already marked for removal (hidden fields), waiting for "Save".</summary>
+    [BindProperty(Name = "remove")]
+    [PositiveIds]
+    public List<int> Remove { get; set; } = [];
+
+    /// <summary>Participants the user ticked on this page.</summary>
+    [BindProperty(Name = "mark")]
+    [PositiveIds]
+    public List<int> Mark { get; set; } = [];
+
+    [BindProperty]
+    public FormChoiceInput FormChoice { get; set; } = new();
+
     /// <summary>"Remove selected" without script: the marked participants wait for "Save".</summary>
     public async Task<IActionResult> OnPostMarkAsync(int id)
     {
-        if (Ids("remove") is not { } pending || Ids("mark") is not { } marked)
+        if (!ModelState.IsValid)
         {
             Refuse(400, "InvalidInput");
             return await ShowAsync(id, []);
         }
 
-        if (marked.Count == 0)
+        if (Mark.Count == 0)
         {
             Refuse(400, "ChooseToRemove");
         }
 
-        return await ShowAsync(id, [.. pending.Union(marked)]);
+        return await ShowAsync(id, [.. Remove.Union(Mark)]);
     }
 
     public async Task<IActionResult> OnPostSaveAsync(int id)
     {
-        var remove = Ids("remove");
-        var form = FormChoiceOf();
-        if (remove is null || form is null)
+        if (!ModelState.IsValid)
         {
             Refuse(400, "InvalidInput");
-            return await ShowAsync(id, remove ?? []);
+            return await ShowAsync(id, []);
         }
 
+        var remove = Remove.Distinct().ToList();
         if (!HasValidFormToken(Purpose(id)))
         {
             Refuse(400, "FormExpired");
             return await ShowAsync(id, remove);
         }
 
-        var result = await saver.SaveAsync(Session.Actor, id, new CallListChange([], remove, form.Value.Choice), HttpContext.RequestAborted);
+        var result = await saver.SaveAsync(Session.Actor, id, new CallListChange([], remove, FormChoice.Choice), HttpContext.RequestAborted);
         Announce(result);
         return await ShowAsync(id, result.Outcome is SaveOutcome.Saved or SaveOutcome.NothingToSave ? [] : remove, result.Snapshot);
     }
@@ -81,47 +93,4 @@ public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, 
     string? Form(string name) => Request.HasFormContentType ? Request.Form[name].ToString() : null;
 
     int? FormInt(string name) => int.TryParse(Form(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    /// <summary>Ids from the form; null when any of them is not a positive whole number (a tampered form).</summary>
-    List<int>? Ids(string name)
-    {
-        var ids = new List<int>();
-        foreach (var value in Request.Form[name])
-        {
-            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
-            {
-                return null;
-            }
-
-            ids.Add(id);
-        }
-
-        return ids.Distinct().ToList();
-    }
-
-    /// <summary>
-    /// The form the user chose: a typed id, or a different entry of the select than the page showed
-    /// ("No form" included). Untouched, the list keeps whatever form it has by the time of saving.
-    /// </summary>
-    (FormChoice? Choice, bool Valid)? FormChoiceOf()
-    {
-        var typed = Form("formId")?.Trim();
-        if (!string.IsNullOrEmpty(typed))
-        {
-            return int.TryParse(typed, NumberStyles.None, CultureInfo.InvariantCulture, out var typedId) && typedId > 0 ? (new FormChoice(typedId), true) : null;
-        }
-
-        var chosen = Form("form");
-        if (string.IsNullOrEmpty(chosen) || chosen == Form("formShown"))
-        {
-            return (null, true);
-        }
-
-        if (chosen == "none")
-        {
-            return (new FormChoice(null), true);
-        }
-
-        return int.TryParse(chosen, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? (new FormChoice(id), true) : null;
-    }
 }

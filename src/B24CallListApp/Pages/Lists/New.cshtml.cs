@@ -20,6 +20,9 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
 
     public FormPickerPart FormPicker => new(Forms, null, "new-form");
 
+    [BindProperty]
+    public FormChoiceInput FormChoice { get; set; } = new();
+
     public Task<IActionResult> OnPostAsync() => ShowAsync(PickerForm.Read(Request));
 
     public async Task<IActionResult> OnPostResultsAsync()
@@ -35,16 +38,16 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
     async Task<IActionResult> CreateAsync(bool all)
     {
         var form = PickerForm.Read(Request);
-        var formChoice = FormChoice();
-        if (form is null || formChoice is null || !HasValidFormToken(Purpose))
+        if (form is null || !ModelState.IsValid || !HasValidFormToken(Purpose))
         {
-            Refuse(400, form is null || formChoice is null ? "InvalidInput" : "FormExpired");
+            Refuse(400, form is null || !ModelState.IsValid ? "InvalidInput" : "FormExpired");
             return await ShowAsync(form);
         }
 
         var kind = Kind();
         var ids = all ? await crm.MatchingIdsAsync(Session.Actor, kind, form.Query, HttpContext.RequestAborted) : form.Selected;
-        var result = await saver.CreateAsync(Session.Actor, kind, ids, formChoice.Value.FormId, HttpContext.RequestAborted);
+        // Left as shown, the selector means no form for a new list.
+        var result = await saver.CreateAsync(Session.Actor, kind, ids, FormChoice.Choice?.FormId, HttpContext.RequestAborted);
         Announce(result);
         CreatedListId = result.ListId;
         return await ShowAsync(result.Outcome == SaveOutcome.Saved ? form with { Selected = [] } : form);
@@ -67,17 +70,4 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
     }
 
     EntityKind Kind() => EntityKinds.Parse(Request.HasFormContentType ? Request.Form["type"].ToString() : null) ?? EntityKind.Contact;
-
-    /// <summary>The optional form of a new list: a typed id, one of the portal's forms, or none.</summary>
-    (int? FormId, bool Valid)? FormChoice()
-    {
-        var typed = Request.Form["formId"].ToString().Trim();
-        var chosen = typed.Length > 0 ? typed : Request.Form["form"].ToString();
-        if (chosen.Length == 0 || chosen == "none")
-        {
-            return (null, true);
-        }
-
-        return int.TryParse(chosen, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? (id, true) : null;
-    }
 }

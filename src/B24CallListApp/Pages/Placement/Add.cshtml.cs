@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using B24CallListApp.CallLists;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace B24CallListApp.Pages.Placement;
 
@@ -24,9 +26,23 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
         return new PlacementPart(kind, entityId, entity, kindLists, outcome);
     }
 
+    /// <summary>The record's kind (<c>CONTACT</c> or <c>COMPANY</c>), from the form.</summary>
+    [BindProperty(Name = "type")]
+    public string? KindCode { get; set; }
+
+    /// <summary>The record the row menu was opened on.</summary>
+    [BindProperty(Name = "entity")]
+    [Range(1, int.MaxValue)]
+    public int? EntityId { get; set; }
+
+    /// <summary>The list chosen to add the record to.</summary>
+    [BindProperty(Name = "list")]
+    [Range(1, int.MaxValue)]
+    public int? TargetListId { get; set; }
+
     public Task<IActionResult> OnPostAsync() => ActAsync(async (kind, entity) =>
     {
-        if (!int.TryParse(Request.Form["list"], NumberStyles.None, CultureInfo.InvariantCulture, out var listId) || listId <= 0)
+        if (TargetListId is not { } listId || !ModelState.IsValid)
         {
             Refuse(400, "ChooseAList");
             return;
@@ -46,7 +62,7 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
 
     async Task<IActionResult> ActAsync(Func<EntityKind, int, Task> act)
     {
-        if (EntityKinds.Parse(Request.Form["type"]) is not { } kind || !int.TryParse(Request.Form["entity"], NumberStyles.None, CultureInfo.InvariantCulture, out var entity) || entity <= 0)
+        if (EntityKinds.Parse(KindCode) is not { } kind || EntityId is not { } entity || ModelState.GetFieldValidationState("entity") == ModelValidationState.Invalid)
         {
             return ShowMessage(400, "InvalidInput");
         }
