@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using TestSupport;

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 using B24CallListApp.Portals;
