@@ -269,6 +269,9 @@
     sync();
   });
 
+  // Every handler above is in place: the page behaves as it should from here on (tests wait for this).
+  document.documentElement.setAttribute('data-app-ready', '');
+
   // ---- Inside the portal: the official frame client (b24jssdk, vendored). Outside it (no frame
   // name) or when the portal does not answer, the pages work as they are, without these features.
 

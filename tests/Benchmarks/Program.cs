@@ -78,7 +78,7 @@ foreach (var n in new[] { 50, 500, 5000 })
         parameters["start"] = start;
         try
         {
-            read += (await harness.Client.CallAsync(account, "crm.calllist.items.get", parameters, repeatable: true)).Result.GetArrayLength();
+            read += (await harness.Client.CallAsync(account, "crm.calllist.items.get", parameters)).Result.GetArrayLength();
         }
         catch (Bitrix24AccessDeniedException)
         {

@@ -50,7 +50,7 @@ public sealed partial class Bitrix24Client
         {
             try
             {
-                var answer = await CallAsync(account, method, WithStart(parameters, 0), repeatable: true, ct);
+                var answer = await CallAsync(account, method, WithStart(parameters, 0), startWithin: null, ct);
                 first = new BatchResult(answer.Result, answer.Total, answer.Next, null);
             }
             catch (Bitrix24AccessDeniedException e) when (paging == Bitrix24Paging.UntilAccessError && e.Code == "ACCESS_ERROR")

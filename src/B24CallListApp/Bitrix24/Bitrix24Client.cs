@@ -48,14 +48,15 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
     /// <summary>Pages a read asks for beside its companions, before it knows how long the list is.</summary>
     const int FirstBatchPages = 10;
 
+    /// <summary>One call, repeated after a failure only where <see cref="Bitrix24Methods.IsRepeatable"/> says repeating is safe.</summary>
     public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, object? parameters, CancellationToken ct = default) =>
-        CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, Bitrix24Methods.IsRepeatable(method), ct);
-
-    public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, CancellationToken ct = default) =>
-        CallAsync(account, method, parameters, repeatable, startWithin: null, ct);
+        CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, startWithin: null, ct);
 
     /// <param name="startWithin">How long each attempt may wait for the portal's limit; past it the call is not sent (<see cref="Bitrix24NotSentException"/>).</param>
-    public async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, TimeSpan? startWithin, CancellationToken ct)
+    public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, TimeSpan? startWithin, CancellationToken ct) =>
+        CallAsync(account, method, parameters, Bitrix24Methods.IsRepeatable(method), startWithin, ct);
+
+    async Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, JsonObject? parameters, bool repeatable, TimeSpan? startWithin, CancellationToken ct)
     {
         var token = await tokens.GetAsync(account.Key, ct);
         var refreshed = false;
@@ -246,8 +247,7 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
                 cmd[Key(i)] = chunk[i].Method + "?" + query;
             }
 
-            var repeatable = chunk.All(c => Bitrix24Methods.IsRepeatable(c.Method));
-            var response = await CallAsync(account, "batch", new JsonObject { ["halt"] = halt ? 1 : 0, ["cmd"] = cmd }, repeatable, ct);
+            var response = await CallAsync(account, "batch", new JsonObject { ["halt"] = halt ? 1 : 0, ["cmd"] = cmd }, Bitrix24Methods.IsRepeatable(chunk), startWithin: null, ct);
             var answer = response.Result;
             for (var i = 0; i < chunk.Length; i++)
             {

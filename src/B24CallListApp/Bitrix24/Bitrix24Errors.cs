@@ -7,6 +7,19 @@ public class Bitrix24Exception(string message, string? code = null, string? desc
     public string? Code { get; } = code;
     public string? Description { get; } = description;
     public int? HttpStatus { get; } = httpStatus;
+
+    /// <summary>
+    /// The portal may have carried the call out before it failed: the answer was lost (a timeout, a dropped
+    /// connection, an answer that could not be read) or the portal failed mid-way (5xx). A write that ends so
+    /// is read back, never assumed done or undone.
+    /// </summary>
+    public virtual bool OutcomeUnknown => false;
+
+    /// <summary>The call certainly was not carried out: the portal's limit turned it away, or it never left the app.</summary>
+    public virtual bool NotCarriedOut => false;
+
+    /// <summary>The portal refused the call as sent with a documented error (not the token, not a limit): nothing changed, and the same call would be refused again.</summary>
+    public bool Refused => this is Bitrix24ApiException and not (Bitrix24AuthException or Bitrix24RateLimitException or Bitrix24OperationTimeLimitException) && (HttpStatus ?? 500) < 500;
 }
 
 /// <summary>The portal answered a documented error (ENTITIES_ERROR, LIST_ID_ERROR, ...).</summary>
@@ -14,6 +27,8 @@ public class Bitrix24ApiException(string method, string code, string description
     : Bitrix24Exception($"Bitrix24 {method} failed: {code} ({description})", code, description, httpStatus)
 {
     public string Method { get; } = method;
+
+    public override bool OutcomeUnknown => (HttpStatus ?? 500) >= 500 && !NotCarriedOut;
 }
 
 /// <summary>The user lacks the rights (ACCESS_DENIED, ACCESS_ERROR, insufficient_scope, user_access_error).</summary>
@@ -26,13 +41,18 @@ public sealed class Bitrix24AuthException(string method, string code, string des
 
 /// <summary>The portal's rate limit answered QUERY_LIMIT_EXCEEDED; nothing was executed.</summary>
 public sealed class Bitrix24RateLimitException(string method, string description)
-    : Bitrix24ApiException(method, "QUERY_LIMIT_EXCEEDED", description, 503);
+    : Bitrix24ApiException(method, "QUERY_LIMIT_EXCEEDED", description, 503)
+{
+    public override bool NotCarriedOut => true;
+}
 
 /// <summary>The method used up its operating time (429 OPERATION_TIME_LIMIT) until <see cref="ResetAt"/>.</summary>
 public sealed class Bitrix24OperationTimeLimitException(string method, string description, DateTimeOffset resetAt)
     : Bitrix24ApiException(method, "OPERATION_TIME_LIMIT", description, 429)
 {
     public DateTimeOffset ResetAt { get; } = resetAt;
+
+    public override bool NotCarriedOut => true;
 }
 
 /// <summary>The portal no longer exists (PORTAL_DELETED).</summary>
@@ -68,15 +88,24 @@ public sealed class Bitrix24OAuthException(string code, string description, int 
 
 /// <summary>No answer within the time limit. For a write, whether it happened is unknown.</summary>
 public sealed class Bitrix24TimeoutException(string method, Exception? inner = null)
-    : Bitrix24Exception($"Bitrix24 {method} did not answer in time", "TIMEOUT", null, null, inner);
+    : Bitrix24Exception($"Bitrix24 {method} did not answer in time", "TIMEOUT", null, null, inner)
+{
+    public override bool OutcomeUnknown => true;
+}
 
 /// <summary>The connection failed or was dropped. For a write, whether it happened is unknown.</summary>
 public sealed class Bitrix24ConnectionException(string method, Exception inner)
-    : Bitrix24Exception($"Bitrix24 {method}: connection failed ({inner.Message})", "CONNECTION_FAILED", null, null, inner);
+    : Bitrix24Exception($"Bitrix24 {method}: connection failed ({inner.Message})", "CONNECTION_FAILED", null, null, inner)
+{
+    public override bool OutcomeUnknown => true;
+}
 
 /// <summary>An answer that is not Bitrix24's JSON (an HTML error page, an empty body, broken JSON).</summary>
 public sealed class Bitrix24UnexpectedResponseException(string method, int httpStatus, string snippet)
-    : Bitrix24Exception($"Bitrix24 {method} gave an unexpected answer (HTTP {httpStatus}): {snippet}", "UNEXPECTED_ANSWER", null, httpStatus);
+    : Bitrix24Exception($"Bitrix24 {method} gave an unexpected answer (HTTP {httpStatus}): {snippet}", "UNEXPECTED_ANSWER", null, httpStatus)
+{
+    public override bool OutcomeUnknown => true;
+}
 
 /// <summary>The portal's answer was larger than <see cref="Bitrix24Options.MaxResponseBytes"/>; it was not read.</summary>
 public sealed class Bitrix24ResponseTooLargeException(string method, long limit)
@@ -84,7 +113,10 @@ public sealed class Bitrix24ResponseTooLargeException(string method, long limit)
 
 /// <summary>A call that had to start within a time (a write under a lease) waited longer for the portal's limit: it was not sent.</summary>
 public sealed class Bitrix24NotSentException(string method)
-    : Bitrix24Exception($"Bitrix24 {method} was not sent: the portal's limit did not let it start in time", "NOT_SENT");
+    : Bitrix24Exception($"Bitrix24 {method} was not sent: the portal's limit did not let it start in time", "NOT_SENT")
+{
+    public override bool NotCarriedOut => true;
+}
 
 /// <summary>A paged read passed <see cref="Bitrix24Options.MaxRowsPerRead"/> rows or <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
 public sealed class Bitrix24ReadLimitException(string method, string what)

@@ -46,6 +46,9 @@ public static class Bitrix24Methods
         };
     }
 
+    /// <summary>A batch may be sent twice only when each of its commands may.</summary>
+    public static bool IsRepeatable(IEnumerable<BatchCommand> commands) => commands.All(c => IsRepeatable(c.Method));
+
     public static bool IsRepeatable(string method) =>
         Repeatable.Contains(method)
         || method.EndsWith(".list", StringComparison.OrdinalIgnoreCase)

@@ -138,18 +138,18 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
             // rights; once sent, the write is not abandoned with their request.
             await lease.ConfirmAsync(ct);
             reads.Forget(actor.MemberId, listId);
-            await client.CallAsync(actor.Account, "crm.calllist.update", parameters, repeatable: true, startWithin: DbLeases.Term / 3, CancellationToken.None);
+            await client.CallAsync(actor.Account, "crm.calllist.update", parameters, startWithin: DbLeases.Term / 3, CancellationToken.None);
         }
         catch (Exception e) when (e is LeaseLostException or System.Data.Common.DbException)
         {
             logger.LogWarning("The save lease of call list {ListId} in portal {MemberId} was lost before the update; nothing was sent", listId, actor.MemberId);
             return new SaveResult(SaveOutcome.Failed, "NotSavedTryAgain", [], 503) { ListId = listId };
         }
-        catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
+        catch (Bitrix24ApiException e) when (e.Refused)
         {
             return Refusal(e, formId);
         }
-        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24NotSentException or (Bitrix24ApiException and not Bitrix24AuthException))
+        catch (Bitrix24Exception e) when (e.OutcomeUnknown || e.NotCarriedOut)
         {
             // The write may or may not have happened (an earlier attempt may have): a fresh read says which.
             logger.LogWarning("Saving call list {ListId} in portal {MemberId} ended without an answer ({Code}); reading it back", listId, actor.MemberId, e.Code);
@@ -262,14 +262,14 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
         int listId;
         try
         {
-            var answer = await client.CallAsync(actor.Account, "crm.calllist.add", parameters, repeatable: false, CancellationToken.None);
+            var answer = await client.CallAsync(actor.Account, "crm.calllist.add", parameters, CancellationToken.None);
             listId = int.Parse(answer.Result.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture);
         }
-        catch (Bitrix24ApiException e) when (e is not Bitrix24AuthException and not Bitrix24RateLimitException and not Bitrix24OperationTimeLimitException && (e.HttpStatus ?? 500) < 500)
+        catch (Bitrix24ApiException e) when (e.Refused)
         {
             return Refusal(e, formId);
         }
-        catch (Bitrix24Exception e) when (e is Bitrix24TimeoutException or Bitrix24ConnectionException or Bitrix24UnexpectedResponseException or Bitrix24ApiException)
+        catch (Bitrix24Exception e) when (e.OutcomeUnknown || e.NotCarriedOut)
         {
             logger.LogWarning("Creating a call list in portal {MemberId} ended without an answer ({Code}); looking for it", actor.MemberId, e.Code);
             var created = await FindCreatedAsync(actor, kind, newest, CancellationToken.None);

@@ -39,6 +39,7 @@ public sealed class BrowserFixture : AppFixture
         var page = new PortalPageObject(await context.NewPageAsync(), portal);
         await page.OpenAsync(userId, lang);
         await Assertions.Expect(page.Heading).ToHaveTextAsync(lang == "ru" ? "Списки обзвона" : "Call lists", new() { Timeout = 15_000 });
+        await page.ReadyAsync();
         return page;
     }
 

@@ -26,6 +26,12 @@ public sealed class PortalPageObject(IPage page, EmulatedPortal portal)
     /// <summary>What the page announces as a refusal or error (role="alert").</summary>
     public ILocator Alert => App.GetByRole(AriaRole.Alert);
 
+    /// <summary>
+    /// Waits until the page in the frame has its script's handlers (links that post the session, search as
+    /// you type): a browser can show the page, and be clicked, a moment before its script has run.
+    /// </summary>
+    public Task ReadyAsync() => Assertions.Expect(App.Locator("html[data-app-ready]")).ToHaveCountAsync(1);
+
     public async Task OpenAsync(int userId, string lang = "en", string? placement = null, string? options = null) =>
         await Page.GotoAsync($"http://{Portal.Domain}/?user={userId}&lang={lang}"
             + (placement is null ? "" : $"&placement={placement}&options={Uri.EscapeDataString(options ?? "")}"));
@@ -48,8 +54,10 @@ public sealed class CallListsPageObject(PortalPageObject portal)
 
     public async Task<CallListPageObject> OpenAsync(int listId)
     {
+        await portal.ReadyAsync();
         await Link(listId).ClickAsync();
         await Assertions.Expect(portal.Heading).ToHaveTextAsync($"Call list #{listId}");
+        await portal.ReadyAsync();
         return portal.CallList;
     }
 }
@@ -73,6 +81,7 @@ public sealed class CallListPageObject(PortalPageObject portal)
     {
         await AddParticipants.ClickAsync();
         await Assertions.Expect(portal.Heading).ToHaveTextAsync("Add participants");
+        await portal.ReadyAsync();
         return portal.Picker;
     }
 }
@@ -116,6 +125,7 @@ public sealed class PickerPageObject(PortalPageObject portal)
     /// <summary>Types as a user does and waits until the results are those of what was typed.</summary>
     public async Task SearchAsync(string text)
     {
+        await portal.ReadyAsync();
         await Search.FillAsync(text);
         await Assertions.Expect(Found).ToHaveAttributeAsync("data-query", text);
     }

@@ -57,6 +57,8 @@ public sealed class SegmentBrowserTests(BrowserFixture app) : IClassFixture<Brow
         var portal = await app.InstalledPortalAsync();
         var ui = await app.OpenAsync(portal, 1);
         await ui.CallLists.NewCallList.ClickAsync();
+        await Assertions.Expect(ui.Heading).ToHaveTextAsync("New call list");
+        await ui.ReadyAsync();
         await ui.App.GetByRole(AriaRole.Radio, new() { Name = "Companies" }).CheckAsync();
         await Assertions.Expect(ui.Picker.CompanyType).ToBeVisibleAsync();
         await Assertions.Expect(ui.Picker.Source).ToHaveCountAsync(0);
@@ -87,6 +89,7 @@ public sealed class SegmentBrowserTests(BrowserFixture app) : IClassFixture<Brow
         await Assertions.Expect(ui.App.GetByRole(AriaRole.Navigation, new() { Name = "Pages" })).ToContainTextAsync("Page 2 of");
         await Assertions.Expect(picker.HasPhone).ToBeCheckedAsync();
         await Assertions.Expect(picker.Found).ToHaveAttributeAsync("data-segment", filter.ToJsonString());
+        await ui.ReadyAsync();
 
         // Narrowed further, then everything it finds goes into the list.
         await picker.Type.SelectOptionAsync(new SelectOptionValue { Label = "Partners" });

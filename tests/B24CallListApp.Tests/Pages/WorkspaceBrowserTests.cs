@@ -104,6 +104,7 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
 
         await Assertions.Expect(pages).ToContainTextAsync("Page 2 of 2");
         await Assertions.Expect(list.Participants.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(25);
+        await ui.ReadyAsync();
         await pages.GetByRole(AriaRole.Link, new() { Name = "Previous page" }).ClickAsync();
         await Assertions.Expect(pages).ToContainTextAsync("Page 1 of 2");
     }
