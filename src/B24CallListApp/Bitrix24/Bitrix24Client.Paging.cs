@@ -19,6 +19,11 @@ public sealed partial class Bitrix24Client
     public async Task<IReadOnlyList<JsonElement>> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, CancellationToken ct = default) =>
         (await ReadAllAsync(account, method, parameters, paging, [], ct)).Rows;
 
+    /// <summary>Every row of a typed read, each read into its row type once.</summary>
+    public async Task<IReadOnlyList<TRow>> ReadAllAsync<TRow>(Bitrix24Account account, Bitrix24Read<TRow> read, CancellationToken ct)
+        where TRow : class =>
+        read.ParseAll(await ReadAllAsync(account, read.Method, read.Parameters(), read.Paging, ct));
+
     /// <summary>
     /// The same paged read, with other commands riding in its first batch (the list a page shows
     /// beside its items, say), so that a page costs as few requests as batch allows.

@@ -48,6 +48,11 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
     /// <summary>Pages a read asks for beside its companions, before it knows how long the list is.</summary>
     const int FirstBatchPages = 10;
 
+    /// <summary>A typed call (<see cref="Bitrix24Call"/>).</summary>
+    /// <param name="startWithin">How long each attempt may wait for the portal's limit; past it the call is not sent (<see cref="Bitrix24NotSentException"/>).</param>
+    public Task<Bitrix24Response> CallAsync(Bitrix24Account account, Bitrix24Call call, CancellationToken ct, TimeSpan? startWithin = null) =>
+        CallAsync(account, call.Method, call.Parameters(), startWithin, ct);
+
     /// <summary>One call, repeated after a failure only where <see cref="Bitrix24Methods.IsRepeatable"/> says repeating is safe.</summary>
     public Task<Bitrix24Response> CallAsync(Bitrix24Account account, string method, object? parameters, CancellationToken ct = default) =>
         CallAsync(account, method, parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject, startWithin: null, ct);

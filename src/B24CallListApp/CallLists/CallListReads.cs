@@ -21,15 +21,10 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     public async Task<CallListsPage> ListsAsync(Actor actor, int page, EntityKind? kind, CancellationToken ct)
     {
         page = Math.Max(1, page);
-        var filter = new JsonObject();
-        if (kind is { } k)
-        {
-            filter["ENTITY_TYPE_ID"] = (int)k;
-        }
-
+        var newestFirst = new CallListsNewestFirst(kind);
         var answers = await client.BatchAsync(actor.Account,
         [
-            new BatchCommand("crm.calllist.list", new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["FILTER"] = filter, ["start"] = (page - 1) * PageSize }),
+            newestFirst.Page((page - 1) * PageSize),
             FormsCommand(),
         ], ct: ct);
         if (answers[0].Error is { } error)
@@ -37,7 +32,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
             throw error;
         }
 
-        var lists = Rows(answers[0].Result).Select(ParseList).OfType<CallListInfo>().ToList();
+        var lists = newestFirst.ParseAll(Rows(answers[0].Result));
         var forms = ParseForms(answers[1]);
         var (creators, sizes) = await CreatorsAndSizesAsync(actor, lists, ct);
         return new CallListsPage(
@@ -74,7 +69,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
         var pagesEach = unknown.Count == 0 ? 0 : Math.Clamp((Bitrix24Client.MaxBatchCommands - 1) / unknown.Count, 1, SizePages);
         var commands = new List<BatchCommand> { new("user.get", UserFilter(creatorIds)) };
         commands.AddRange(unknown.SelectMany(id => Enumerable.Range(0, pagesEach)
-            .Select(p => new BatchCommand("crm.calllist.items.get", new JsonObject { ["LIST_ID"] = id, ["start"] = p * PageSize }))));
+            .Select(p => new CallListItems(id).Page(p * PageSize))));
         IReadOnlyList<BatchResult> answers;
         try
         {
@@ -197,9 +192,8 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     /// <summary>The lists of one kind the user can see, for the placement's "Add to call list".</summary>
     public async Task<IReadOnlyList<CallListInfo>> ListsOfKindAsync(Actor actor, EntityKind kind, CancellationToken ct)
     {
-        var rows = await client.ReadAllAsync(actor.Account, "crm.calllist.list",
-            new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["FILTER"] = new JsonObject { ["ENTITY_TYPE_ID"] = (int)kind } }, Bitrix24Paging.UntilShortPage, ct);
-        return rows.Select(ParseList).OfType<CallListInfo>().Where(l => l.Kind == kind).ToList();
+        var lists = await client.ReadAllAsync(actor.Account, new CallListsNewestFirst(kind), ct);
+        return lists.Where(l => l.Kind == kind).ToList();
     }
 
     public async Task<IReadOnlyList<CrmForm>?> FormsAsync(Actor actor, CancellationToken ct) =>

@@ -118,17 +118,7 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
 
         var (next, formId, toAdd, toRemove, formChanged) = (update.Entities, update.FormId, update.Added, update.Removed, update.FormChanged);
         var removeSet = toRemove.ToHashSet();
-        var parameters = new JsonObject
-        {
-            ["LIST_ID"] = listId,
-            ["ENTITY_TYPE"] = list.Kind.Code(),
-            ["ENTITIES"] = new JsonArray(next.Select(id => (JsonNode)id).ToArray()),
-        };
-        if (formId is { } form)
-        {
-            // Left out, WEBFORM_ID clears the form: it is sent every time, except when the user chose "No form".
-            parameters["WEBFORM_ID"] = form;
-        }
+        var replacement = new CallListUpdate(listId, list.Kind, next, formId);
 
         var formName = formId is { } named ? forms?.FirstOrDefault(f => f.Id == named)?.Name ?? "#" + named.ToString(CultureInfo.InvariantCulture) : null;
         try
@@ -138,7 +128,7 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
             // rights; once sent, the write is not abandoned with their request.
             await lease.ConfirmAsync(ct);
             reads.Forget(actor.MemberId, listId);
-            await client.CallAsync(actor.Account, "crm.calllist.update", parameters, startWithin: DbLeases.Term / 3, CancellationToken.None);
+            await client.CallAsync(actor.Account, replacement, CancellationToken.None, startWithin: DbLeases.Term / 3);
         }
         catch (Exception e) when (e is LeaseLostException or System.Data.Common.DbException)
         {
@@ -253,16 +243,11 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
         }
 
         var newest = await NewestListIdAsync(actor, ct);
-        var parameters = new JsonObject { ["ENTITY_TYPE"] = kind.Code(), ["ENTITIES"] = new JsonArray(ids.Select(id => (JsonNode)id).ToArray()) };
-        if (formId is { } form)
-        {
-            parameters["WEBFORM_ID"] = form;
-        }
 
         int listId;
         try
         {
-            var answer = await client.CallAsync(actor.Account, "crm.calllist.add", parameters, CancellationToken.None);
+            var answer = await client.CallAsync(actor.Account, new CallListAdd(kind, ids, formId), CancellationToken.None);
             listId = int.Parse(answer.Result.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture);
         }
         catch (Bitrix24ApiException e) when (e.Refused)
@@ -281,8 +266,8 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
             listId = created.Value;
         }
 
-        var items = await client.ReadAllAsync(actor.Account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError, CancellationToken.None);
-        var inList = items.Select(r => IntOf(r, "ID")).ToHashSet();
+        var items = await client.ReadAllAsync(actor.Account, new CallListItems(listId), CancellationToken.None);
+        var inList = items.Select(p => (int?)p.EntityId).ToHashSet();
         var dropped = ids.Where(id => !inList.Contains(id)).Select(id => cards[id].DisplayName).ToList();
         logger.LogInformation("Created call list {ListId} in portal {MemberId} with {Count} participants", listId, actor.MemberId, ids.Count - dropped.Count);
         return new SaveResult(SaveOutcome.Saved, "Created", [listId, ids.Count - dropped.Count])
@@ -296,7 +281,7 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
 
     async Task<int> NewestListIdAsync(Actor actor, CancellationToken ct)
     {
-        var answer = await client.CallAsync(actor.Account, "crm.calllist.list", new JsonObject { ["ORDER"] = new JsonObject { ["ID"] = "DESC" }, ["SELECT"] = new JsonArray("ID") }, ct);
+        var answer = await client.CallAsync(actor.Account, new CallListsNewestFirst(IdsOnly: true), ct);
         return Rows(answer.Result).Select(r => IntOf(r, "ID") ?? 0).DefaultIfEmpty(0).Max();
     }
 
@@ -304,12 +289,9 @@ public sealed class CallListSaver(Bitrix24Client client, ListReader reader, Call
     {
         try
         {
-            var answer = await client.CallAsync(actor.Account, "crm.calllist.list", new JsonObject
-            {
-                ["ORDER"] = new JsonObject { ["ID"] = "DESC" },
-                ["FILTER"] = new JsonObject { [">ID"] = newestBefore, ["CREATED_BY_ID"] = actor.UserId, ["ENTITY_TYPE_ID"] = (int)kind },
-            }, ct);
-            var created = Rows(answer.Result).Select(ParseList).OfType<CallListInfo>().ToList();
+            var search = new CallListsNewestFirst(kind, CreatedAfter: newestBefore, CreatedBy: actor.UserId);
+            var answer = await client.CallAsync(actor.Account, search, ct);
+            var created = search.ParseAll(Rows(answer.Result));
             return created.Count == 1 ? created[0].Id : null;
         }
         catch (Bitrix24Exception e)

@@ -28,10 +28,6 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
     /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
     sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
 
-    static BatchCommand GetCommand(int listId) => new("crm.calllist.get", new JsonObject { ["ID"] = listId });
-
-    static readonly BatchCommand StatusesCommand = new("crm.calllist.statuslist");
-
     static readonly BatchCommand IsAdminCommand = new("user.admin");
 
     /// <summary>The list as the user's own token reads it; refused as not found when the portal says the user may not read it.</summary>
@@ -44,10 +40,10 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
     /// </summary>
     async Task<ListRead> ReadWithAsync(Bitrix24Account account, int listId, bool details, bool proveAdmin, CancellationToken ct)
     {
-        List<BatchCommand> companions = [GetCommand(listId)];
+        List<BatchCommand> companions = [new CallListGet(listId).Command()];
         if (details)
         {
-            companions.AddRange([StatusesCommand, FormsCommand()]);
+            companions.AddRange([new CallListStatuses().Command(), FormsCommand()]);
         }
 
         if (proveAdmin)
@@ -55,10 +51,11 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
             companions.Add(IsAdminCommand);
         }
 
+        var items = new CallListItems(listId);
         PagedRead read;
         try
         {
-            read = await client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId }, Bitrix24Paging.UntilAccessError, companions, ct);
+            read = await client.ReadAllAsync(account, items.Method, items.Parameters(), items.Paging, companions, ct);
         }
         catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
         {
@@ -70,15 +67,10 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
             throw error.Code == "LIST_ID_ERROR" ? new CallListNotFoundException(listId) : error;
         }
 
-        var list = ParseList(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
-        var statuses = details
-            ? Rows(read.Companions[1].Result)
-                .Select(r => (Id: Text(r, "STATUS_ID"), Name: Text(r, "NAME"), Sort: IntOf(r, "SORT") ?? 0))
-                .Where(s => s.Id.Length > 0).OrderBy(s => s.Sort).Select(s => new CallStatus(s.Id, s.Name.Length > 0 ? s.Name : s.Id)).ToList()
-            : [];
+        var list = CallListGet.Parse(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
+        var statuses = details ? CallListStatuses.Parse(read.Companions[1].Result) : [];
         var forms = details ? ParseForms(read.Companions[2]) : null;
-        var participants = read.Rows.Select(r => (Id: IntOf(r, "ID"), Status: Text(r, "STATUS"))).Where(p => p.Id is not null)
-            .Select(p => new Participant(p.Id!.Value, p.Status)).ToList();
+        var participants = items.ParseAll(read.Rows);
         bool? admin = proveAdmin ? AdminAnswer(read.Companions[^1]) : null;
         return new ListRead(new ListSnapshot(list, participants, statuses, forms), admin, read.Gapless);
     }
