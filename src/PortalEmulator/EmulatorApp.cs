@@ -22,9 +22,29 @@ public static class EmulatorApp
         builder.Services.AddSingleton<Emulator>();
         builder.Services.AddSingleton<PortalRequestHandler>();
         builder.Services.AddSingleton<PortalPage>();
+        // Typed control bodies (Control/ControlRequests.cs) are validated before their handlers run; every
+        // refusal, of a body that is not JSON of the shape too, keeps the contract's 400 {"error": "..."}.
+        builder.Services.AddValidation();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["error"] = context.ProblemDetails is HttpValidationProblemDetails { Errors.Count: > 0 } invalid
+                ? invalid.Errors.First().Value.FirstOrDefault() ?? "invalid request"
+                : context.Exception is BadHttpRequestException unreadable ? unreadable.Message
+                : context.ProblemDetails.Detail ?? context.ProblemDetails.Title ?? "bad request");
         builder.Services.AddHttpClient("app").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
 
         var app = builder.Build();
+        // The control API: a body that cannot be read as its endpoint's type is the caller's mistake (400), and
+        // every refusal says why. The OAuth server keeps Bitrix24's own answers, bodies or none.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/_emulator"), control =>
+        {
+            control.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500,
+                SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+            });
+            control.UseStatusCodePages();
+        });
         app.MapOAuthServer();
         app.MapEmulatorControl();
         app.MapGet("/", (Emulator emulator) => Results.Text(

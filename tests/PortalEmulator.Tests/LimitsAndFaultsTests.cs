@@ -137,6 +137,29 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
         Assert.False(string.IsNullOrEmpty((string?)answer!["error"]));
     }
 
+    [Theory]
+    [InlineData("contacts", """{"count":0}""", "'count' must be between 1 and 100000")]
+    [InlineData("contacts", """{}""", "'count' is required")]
+    [InlineData("contacts", """{"count":"ten"}""", "from the request body as JSON")]
+    [InlineData("contacts", "not json", "from the request body as JSON")]
+    [InlineData("calllists", """{"entityType":"LEAD","entityIds":[1]}""", "'entityType' must be CONTACT or COMPANY")]
+    [InlineData("calllists", """{"entityType":"CONTACT","entityIds":[]}""", "'entityIds' must be a non-empty array of ids")]
+    [InlineData("users/2", """{"crmRead":"department"}""", "'crmRead' must be \"all\" or \"own\"")]
+    public async Task Typed_control_bodies_that_break_their_rules_answer_400_saying_why(string path, string body, string error)
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await emulator.Control.Http.PostAsync($"/_emulator/portals/{portal.MemberId}/{path}", content);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Contains(error, (string)answer!["error"]!, StringComparison.Ordinal);
+        // Nothing was added.
+        var (_, contacts) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { select = new[] { "ID" } });
+        Assert.Equal(300, (int)contacts["total"]!);
+        Assert.Equal(3, (await emulator.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+    }
+
     [Fact]
     public async Task Malformed_faults_answer_400_and_unknown_portals_404()
     {

@@ -27,7 +27,7 @@ public static partial class ControlEndpoints
         });
         portals.MapGet("", GetPortal);
         portals.MapPost("/users/{userId}/tokens", IssueTokens);
-        portals.MapPost("/users/{userId}", UserRights.ChangeAsync);
+        portals.MapPost("/users/{userId}", UserRights.Change);
         control.MapPost("/tokens/expire", ExpireToken);
         // Every access token issued so far expires at once (load runs: each account's next call must refresh).
         control.MapPost("/tokens/expire-all", (Emulator emulator) =>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using PortalEmulator.Portals;
 
 namespace PortalEmulator.Control;
@@ -11,23 +10,11 @@ public static partial class ControlEndpoints
     /// Adds generated contacts, for tests and benchmarks that need large lists or a segment:
     /// <c>{"count", "assignedById"?, "lastName"?, "typeId"?, "sourceId"?, "companyId"?, "phone"?}</c>.
     /// </summary>
-    static Task<IResult> AddContacts(HttpRequest request, Emulator emulator) => Guard(async () =>
+    static IResult AddContacts(NewContacts request, HttpContext context, Emulator emulator)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var count = (int)(OptionalNumber(body, "count") ?? throw new BadRequest("'count' is required"));
-        if (count is < 1 or > 100_000)
-        {
-            throw new BadRequest("'count' must be between 1 and 100000");
-        }
-
-        var assignedById = (int?)OptionalNumber(body, "assignedById");
-        var lastName = OptionalString(body, "lastName") ?? "Contact";
-        var typeId = OptionalString(body, "typeId");
-        var sourceId = OptionalString(body, "sourceId");
-        var companyId = (int?)OptionalNumber(body, "companyId");
-        var phone = OptionalBool(body, "phone") ?? false;
+        var portal = PortalOf(context);
+        var count = request.Count!.Value;
+        var lastName = request.LastName ?? "Contact";
         List<int> ids;
         lock (portal.Sync)
         {
@@ -39,15 +26,15 @@ public static partial class ControlEndpoints
                 {
                     EntityTypeId = CrmEntity.ContactType,
                     Id = id,
-                    AssignedById = assignedById ?? portal.Users[id % portal.Users.Count].Id,
+                    AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
                     DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
                 };
                 contact.Fields["NAME"] = "Generated";
                 contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
-                contact.Fields["TYPE_ID"] = typeId;
-                contact.Fields["SOURCE_ID"] = sourceId;
-                contact.Fields["COMPANY_ID"] = companyId?.ToString(CultureInfo.InvariantCulture);
-                if (phone)
+                contact.Fields["TYPE_ID"] = request.TypeId;
+                contact.Fields["SOURCE_ID"] = request.SourceId;
+                contact.Fields["COMPANY_ID"] = request.CompanyId?.ToString(CultureInfo.InvariantCulture);
+                if (request.Phone == true)
                 {
                     contact.Phones.Add(new(100_000 + id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {id:D7}"), "PHONE"));
                 }
@@ -57,38 +44,24 @@ public static partial class ControlEndpoints
         }
 
         return Results.Json(new { firstId = ids[0], lastId = ids[^1] });
-    });
+    }
 
     /// <summary>Creates a call list directly in the portal's data (no REST call is logged).</summary>
-    static Task<IResult> AddCallList(HttpRequest request, Emulator emulator) => Guard(async () =>
+    static IResult AddCallList(NewCallList request, HttpContext context, Emulator emulator)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var type = RequiredString(body, "entityType") switch
-        {
-            "CONTACT" => CrmEntity.ContactType,
-            "COMPANY" => CrmEntity.CompanyType,
-            _ => throw new BadRequest("'entityType' must be CONTACT or COMPANY"),
-        };
-        if (body["entityIds"] is not JsonArray array || array.Count == 0)
-        {
-            throw new BadRequest("'entityIds' must be a non-empty array of ids");
-        }
-
-        var ids = array.Select(n => n is JsonValue v && v.TryGetValue<int>(out var id) ? id : throw new BadRequest("'entityIds' must hold whole numbers")).ToList();
-        var webFormId = (int?)OptionalNumber(body, "webFormId");
-        var createdById = (int)(OptionalNumber(body, "createdById") ?? 1);
+        var portal = PortalOf(context);
+        var type = request.EntityType == "CONTACT" ? CrmEntity.ContactType : CrmEntity.CompanyType;
+        var ids = request.EntityIds!;
         lock (portal.Sync)
         {
             var entities = portal.EntitiesOf(type);
-            if (ids.Any(id => !entities.ContainsKey(id)) || ids.Distinct().Count() != ids.Count)
+            if (ids.Any(id => !entities.ContainsKey(id)) || ids.Distinct().Count() != ids.Length)
             {
-                throw new BadRequest("'entityIds' must be distinct ids of existing entities");
+                return Bad("'entityIds' must be distinct ids of existing entities");
             }
 
-            var list = DemoSeed.AddCallList(portal, type, createdById, webFormId, ids, emulator.Time.GetUtcNow().UtcDateTime);
+            var list = DemoSeed.AddCallList(portal, type, request.CreatedById ?? 1, request.WebFormId, ids, emulator.Time.GetUtcNow().UtcDateTime);
             return Results.Json(new { id = list.Id });
         }
-    });
+    }
 }

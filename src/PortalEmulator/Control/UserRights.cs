@@ -12,19 +12,10 @@ static class UserRights
 {
     public static string CrmRead(PortalUser user) => user.ReadsAll ? "all" : "own";
 
-    public static Task<IResult> ChangeAsync(int userId, HttpRequest request) => Guard(async () =>
+    public static IResult Change(int userId, UserRightsChange change, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var admin = OptionalBool(body, "admin");
-        var crmRead = OptionalString(body, "crmRead");
-        var active = OptionalBool(body, "active");
-        if (crmRead is not (null or "all" or "own"))
-        {
-            throw new BadRequest("'crmRead' must be \"all\" or \"own\"");
-        }
-
+        var portal = PortalOf(context);
+        var (admin, crmRead, active) = (change.Admin, change.CrmRead, change.Active);
         lock (portal.Sync)
         {
             if (portal.FindUser(userId) is not { } user)
@@ -37,5 +28,5 @@ static class UserRights
             user.Active = active ?? user.Active;
             return Results.Json(new { id = user.Id, admin = user.Admin, crmRead = CrmRead(user), active = user.Active });
         }
-    });
+    }
 }
