@@ -170,18 +170,16 @@ public static partial class ControlEndpoints
         return Results.Json(new { accessToken = grant.AccessToken, refreshToken = grant.RefreshToken, expiresIn = emulator.Options.AccessTokenLifetimeSeconds });
     }
 
-    static Task<IResult> ExpireToken(HttpRequest request, Emulator emulator) => Guard(async () =>
+    static IResult ExpireToken(TokenExpiry expiry, Emulator emulator)
     {
-        var body = await BodyAsync(request);
-        var token = RequiredString(body, "accessToken");
-        if (emulator.FindByAccessToken(token) is not { } grant)
+        if (emulator.FindByAccessToken(expiry.AccessToken!) is not { } grant)
         {
             return NotFound("access token");
         }
 
         grant.ForcedExpired = true;
         return Results.NoContent();
-    });
+    }
 
     static IResult DeletePortal(HttpRequest request)
     {

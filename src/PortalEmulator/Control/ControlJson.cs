@@ -4,7 +4,11 @@ using PortalEmulator.Portals;
 
 namespace PortalEmulator.Control;
 
-/// <summary>The control API's JSON: bodies read and checked by hand, answers 400 <c>{"error": "..."}</c> and 404.</summary>
+/// <summary>
+/// The control API's JSON for the endpoints whose bodies are still read by hand (portal creation, app
+/// settings, opens, events, faults): answers 400 <c>{"error": "..."}</c> and 404. The others take typed,
+/// validated bodies (<c>Control/ControlRequests.cs</c>).
+/// </summary>
 public static partial class ControlEndpoints
 {
     internal sealed class BadRequest(string message) : Exception(message);

@@ -104,21 +104,13 @@ public static partial class ControlEndpoints
         return Results.NoContent();
     });
 
-    static Task<IResult> SetQuirks(HttpRequest request) => Guard(async () =>
+    static IResult SetQuirks(QuirksChange change, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        portal.Quirks.IgnoreStart = OptionalBool(body, "ignoreStart") ?? portal.Quirks.IgnoreStart;
-        var pad = OptionalNumber(body, "padRowsBytes");
-        if (pad is < 0 or > 1_000_000)
-        {
-            throw new BadRequest("'padRowsBytes' must be between 0 and 1000000");
-        }
-
-        portal.Quirks.PadRowsBytes = (int?)pad ?? portal.Quirks.PadRowsBytes;
+        var portal = PortalOf(context);
+        portal.Quirks.IgnoreStart = change.IgnoreStart ?? portal.Quirks.IgnoreStart;
+        portal.Quirks.PadRowsBytes = change.PadRowsBytes ?? portal.Quirks.PadRowsBytes;
         return Results.NoContent();
-    });
+    }
 
     static IResult ClearFaults(HttpRequest request)
     {
@@ -147,54 +139,33 @@ public static partial class ControlEndpoints
         }
     }
 
-    static Task<IResult> SetLimits(HttpRequest request) => Guard(async () =>
+    static IResult SetLimits(LimitsChange change, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var drain = OptionalNumber(body, "drainPerSecond") ?? portal.Bucket.DrainPerSecond;
-        var capacity = OptionalNumber(body, "capacity") ?? portal.Bucket.Capacity;
-        if (drain <= 0 || capacity < 1)
-        {
-            throw new BadRequest("'drainPerSecond' must be above 0 and 'capacity' at least 1");
-        }
-
-        portal.Bucket.Configure(drain, capacity);
-        if (OptionalNumber(body, "operatingLimitSeconds") is { } operating)
+        var portal = PortalOf(context);
+        portal.Bucket.Configure(change.DrainPerSecond ?? portal.Bucket.DrainPerSecond, change.Capacity ?? portal.Bucket.Capacity);
+        if (change.OperatingLimitSeconds is { } operating)
         {
             portal.Operating.LimitSeconds = operating;
         }
 
         return Results.NoContent();
-    });
+    }
 
     /// <summary>
     /// Another app on the same portal spends its rate limit: Bitrix24 counts one bucket per portal (and
     /// address) for every app, so this app may find the bucket fuller than its own limiter thinks.
     /// </summary>
-    static Task<IResult> ExternalLoad(HttpRequest request) => Guard(async () =>
+    static IResult ExternalLoad(ExternalLoadRequest load, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var requests = (int)(OptionalNumber(body, "requests") ?? throw new BadRequest("'requests' is required"));
-        if (requests is < 1 or > 100_000)
-        {
-            throw new BadRequest("'requests' must be between 1 and 100000");
-        }
-
+        var portal = PortalOf(context);
+        var requests = load.Requests!.Value;
         var accepted = Enumerable.Range(0, requests).Count(_ => portal.Bucket.TryAdd());
         return Results.Json(new { accepted, rejected = requests - accepted });
-    });
+    }
 
-    static Task<IResult> AddOperatingTime(HttpRequest request) => Guard(async () =>
+    static IResult AddOperatingTime(OperatingTimeRequest time, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        var method = RequiredString(body, "method").ToLowerInvariant();
-        var seconds = OptionalNumber(body, "seconds") ?? throw new BadRequest("'seconds' is required");
-        portal.Operating.Add(method, seconds);
+        PortalOf(context).Operating.Add(time.Method!.ToLowerInvariant(), time.Seconds!.Value);
         return Results.NoContent();
-    });
+    }
 }
