@@ -228,6 +228,29 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task The_row_menu_placement_opens_the_new_list_picker_with_its_contact_chosen()
+    {
+        var portal = await PortalAsync();
+        await using var context = await NewContextAsync();
+        var ui = new PortalPageObject(await context.NewPageAsync(), portal);
+        var other = await NameAsync(portal, 28);
+        await ui.OpenAsync(2, placement: "CRM_CONTACT_LIST_MENU", options: "{\"ID\":\"25\"}");
+        await Assertions.Expect(ui.Heading).ToHaveTextAsync("Add to call list", new() { Timeout = 15_000 });
+
+        await ui.App.GetByRole(AriaRole.Button, new() { Name = "Choose more records for a new list" }).ClickAsync();
+
+        await Assertions.Expect(ui.Heading).ToHaveTextAsync("New call list");
+        await Assertions.Expect(ui.App.GetByRole(AriaRole.Radio, new() { Name = "Contacts" })).ToBeCheckedAsync();
+        await Assertions.Expect(ui.App.Locator("[data-selected-count]")).ToHaveTextAsync("1 selected");
+        await ui.Picker.SearchAsync(other.Split(' ')[1]);
+        await ui.Picker.Result(other).First.CheckAsync();
+        await ui.App.GetByRole(AriaRole.Button, new() { Name = "Create call list" }).ClickAsync();
+
+        await Assertions.Expect(ui.Status).ToContainTextAsync("Call list #4 was created with 2 participants.");
+        Assert.Equal([25, 28], (await ParticipantsAsync(portal, 4)).Order());
+    }
+
+    [Fact]
     public async Task In_russian_the_pages_speak_russian()
     {
         var portal = await PortalAsync();
