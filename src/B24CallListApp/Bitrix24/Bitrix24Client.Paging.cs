@@ -125,6 +125,11 @@ public sealed partial class Bitrix24Client
         }
     }
 
+    /// <summary>The rest of a typed read whose first page the caller already has (see the untyped overload), each row read once.</summary>
+    public async Task<IReadOnlyList<TRow>> ReadRestAsync<TRow>(Bitrix24Account account, Bitrix24Read<TRow> read, BatchResult firstPage, CancellationToken ct)
+        where TRow : class =>
+        read.ParseAll(await ReadRestAsync(account, read.Method, read.Parameters(), firstPage, read.Paging, ct));
+
     /// <summary>
     /// The rest of a read whose first page (start 0) the caller already has, from a batch of its own
     /// say: the first page's rows and every later page's. A short first page ends the read: unlike

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
 using Microsoft.Extensions.Caching.Memory;
-using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
@@ -40,68 +38,48 @@ public sealed class SegmentReferences(Bitrix24Client client, IMemoryCache cache)
             return reference with { Companies = companies.List };
         }
 
+        var users = new ActiveUsers();
+        var types = new ReferenceList(kind == EntityKind.Company ? "COMPANY_TYPE" : "CONTACT_TYPE");
+        var sources = new ReferenceList("SOURCE");
+        var companyTitles = new CompanyTitles();
         var commands = new List<BatchCommand>();
         if (reference is null)
         {
-            commands.Add(new BatchCommand("user.get", UsersQuery()));
-            commands.Add(new BatchCommand("crm.status.list", StatusQuery(kind == EntityKind.Company ? "COMPANY_TYPE" : "CONTACT_TYPE")));
+            commands.Add(users.Command());
+            commands.Add(types.Command());
             if (kind == EntityKind.Contact)
             {
-                commands.Add(new BatchCommand("crm.status.list", StatusQuery("SOURCE")));
+                commands.Add(sources.Command());
             }
         }
 
         if (companies is null)
         {
-            commands.Add(new BatchCommand("crm.company.list", CompaniesQuery()));
+            commands.Add(companyTitles.Command());
         }
 
         var answers = await client.BatchAsync(actor.Account, commands, ct: ct);
         var next = 0;
         if (reference is null)
         {
-            var users = await client.ReadRestAsync(actor.Account, "user.get", UsersQuery(), answers[next++], ct: ct);
-            var types = await client.ReadRestAsync(actor.Account, "crm.status.list", StatusQuery(kind == EntityKind.Company ? "COMPANY_TYPE" : "CONTACT_TYPE"), answers[next++], ct: ct);
-            var sources = kind == EntityKind.Contact
-                ? await client.ReadRestAsync(actor.Account, "crm.status.list", StatusQuery("SOURCE"), answers[next++], ct: ct)
-                : [];
-            reference = new SegmentChoices(
-                users.Select(u => new Choice(Text(u, "ID"), string.Join(' ', new[] { Text(u, "NAME"), Text(u, "LAST_NAME") }.Where(s => s.Length > 0)) is { Length: > 0 } name ? name : "#" + Text(u, "ID")))
-                    .Where(c => c.Id.Length > 0).OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase).ToList(),
-                Statuses(types), Statuses(sources), null);
+            var active = await client.ReadRestAsync(actor.Account, users, answers[next++], ct);
+            var typeValues = await client.ReadRestAsync(actor.Account, types, answers[next++], ct);
+            var sourceValues = kind == EntityKind.Contact ? await client.ReadRestAsync(actor.Account, sources, answers[next++], ct) : [];
+            reference = new SegmentChoices(active.OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase).ToList(), InOrder(typeValues), InOrder(sourceValues), null);
             cache.Set(portalKey, reference, KeepFor);
         }
 
         if (companies is null)
         {
             var first = answers[next];
-            companies = new CompanyChoices(first.Total is > MaxCompanies
-                ? null
-                : (await client.ReadRestAsync(actor.Account, "crm.company.list", CompaniesQuery(), first, ct: ct))
-                    .Select(c => new Choice(Text(c, "ID"), Text(c, "TITLE") is { Length: > 0 } title ? title : "#" + Text(c, "ID"))).Where(c => c.Id.Length > 0).ToList());
+            companies = new CompanyChoices(first.Total is > MaxCompanies ? null : await client.ReadRestAsync(actor.Account, companyTitles, first, ct));
             cache.Set(companiesKey, companies, KeepFor);
         }
 
         return reference with { Companies = companies.List };
     }
 
-    static List<Choice> Statuses(IEnumerable<System.Text.Json.JsonElement> rows) =>
-        rows.Select(r => (Id: Text(r, "STATUS_ID"), Name: Text(r, "NAME"), Sort: IntOf(r, "SORT") ?? 0))
-            .Where(s => s.Id.Length > 0).OrderBy(s => s.Sort).Select(s => new Choice(s.Id, s.Name.Length > 0 ? s.Name : s.Id)).ToList();
-
-    static JsonObject UsersQuery() => new() { ["FILTER"] = new JsonObject { ["ACTIVE"] = true } };
-
-    static JsonObject StatusQuery(string entityId) => new()
-    {
-        ["filter"] = new JsonObject { ["ENTITY_ID"] = entityId },
-        ["order"] = new JsonObject { ["SORT"] = "ASC" },
-    };
-
-    static JsonObject CompaniesQuery() => new()
-    {
-        ["select"] = new JsonArray("ID", "TITLE"),
-        ["order"] = new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" },
-    };
+    static List<Choice> InOrder(IEnumerable<ReferenceValue> values) => values.OrderBy(v => v.Sort).Select(v => new Choice(v.Id, v.Name)).ToList();
 
     sealed record CompanyChoices(IReadOnlyList<Choice>? List);
 }

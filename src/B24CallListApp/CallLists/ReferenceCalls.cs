@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using B24CallListApp.Bitrix24;
+using static B24CallListApp.CallLists.CrmRows;
+
+namespace B24CallListApp.CallLists;
+
+// The reads behind the segment controls (REFERENCE.md §7), each with its parameters and the reading of its rows.
+
+/// <summary>One value of a reference list with its place in the portal's order.</summary>
+public sealed record ReferenceValue(string Id, string Name, int Sort);
+
+/// <summary><c>crm.status.list</c> of one reference list (<c>CONTACT_TYPE</c>, <c>SOURCE</c>, <c>COMPANY_TYPE</c>), named in the portal's language.</summary>
+public sealed record ReferenceList(string EntityId) : Bitrix24Read<ReferenceValue>("crm.status.list", Bitrix24Paging.TotalAndNext)
+{
+    public override JsonObject Parameters() => new()
+    {
+        ["filter"] = new JsonObject { ["ENTITY_ID"] = EntityId },
+        ["order"] = new JsonObject { ["SORT"] = "ASC" },
+    };
+
+    public override ReferenceValue? Parse(JsonElement row) => Text(row, "STATUS_ID") is { Length: > 0 } id
+        ? new ReferenceValue(id, Text(row, "NAME") is { Length: > 0 } name ? name : id, IntOf(row, "SORT") ?? 0)
+        : null;
+}
+
+/// <summary><c>user.get</c> of the portal's active users (a dismissed one is responsible for nothing new).</summary>
+public sealed record ActiveUsers() : Bitrix24Read<Choice>("user.get", Bitrix24Paging.TotalAndNext)
+{
+    public override JsonObject Parameters() => new() { ["FILTER"] = new JsonObject { ["ACTIVE"] = true } };
+
+    public override Choice? Parse(JsonElement row) => Text(row, "ID") is { Length: > 0 } id
+        ? new Choice(id, string.Join(' ', new[] { Text(row, "NAME"), Text(row, "LAST_NAME") }.Where(s => s.Length > 0)) is { Length: > 0 } name ? name : "#" + id)
+        : null;
+}
+
+/// <summary><c>crm.company.list</c> of the companies the user reads, by title.</summary>
+public sealed record CompanyTitles() : Bitrix24Read<Choice>("crm.company.list", Bitrix24Paging.TotalAndNext)
+{
+    public override JsonObject Parameters() => new()
+    {
+        ["select"] = new JsonArray("ID", "TITLE"),
+        ["order"] = new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" },
+    };
+
+    public override Choice? Parse(JsonElement row) => Text(row, "ID") is { Length: > 0 } id
+        ? new Choice(id, Text(row, "TITLE") is { Length: > 0 } title ? title : "#" + id)
+        : null;
+}
