@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using B24CallListApp.Bitrix24;
@@ -17,9 +15,6 @@ public sealed partial class CrmSearch(Bitrix24Client client)
     public const int PageSize = Bitrix24Client.PageSize;
     public const int MaxSearchLength = 100;
 
-    static readonly string[] ContactFields = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "COMPANY_ID", "PHONE", "EMAIL"];
-    static readonly string[] CompanyFields = ["ID", "TITLE", "PHONE", "EMAIL"];
-
     /// <summary>
     /// A page of contacts or companies matching the search within the segment: by name (first or last
     /// name, or a company's title), or by phone or e-mail through <c>crm.duplicate.findbycomm</c>.
@@ -30,14 +25,9 @@ public sealed partial class CrmSearch(Bitrix24Client client)
         page = Math.Max(1, page);
         if (search.Mode == SearchMode.All)
         {
-            var answer = await client.CallAsync(actor.Account, kind.ListMethod(), new JsonObject
-            {
-                ["select"] = Fields(kind),
-                ["filter"] = query.Segment.Filter(kind),
-                ["order"] = NameOrder(kind),
-                ["start"] = (page - 1) * PageSize,
-            }, ct);
-            var cards = await ToCardsAsync(actor.Account, kind, Rows(answer.Result), ct);
+            var records = new CrmRecords(kind, query.Segment.Filter(kind));
+            var answer = await client.CallAsync(actor.Account, records.Method, records.Page((page - 1) * PageSize).Parameters, ct);
+            var cards = await ToCardsAsync(actor.Account, records.ParseAll(Rows(answer.Result)), ct);
             var total = answer.Total ?? cards.Count;
             return new SearchPage(cards, total, page, Math.Max(1, (total + PageSize - 1) / PageSize));
         }
@@ -61,15 +51,8 @@ public sealed partial class CrmSearch(Bitrix24Client client)
         switch (search.Mode)
         {
             case SearchMode.Phone or SearchMode.Email:
-                var answer = await client.CallAsync(actor.Account, "crm.duplicate.findbycomm", new JsonObject
-                {
-                    ["type"] = search.Mode == SearchMode.Phone ? "PHONE" : "EMAIL",
-                    ["values"] = new JsonArray(search.Text),
-                    ["entity_type"] = kind.Code(),
-                }, ct);
-                var found = answer.Result.ValueKind == JsonValueKind.Object && answer.Result.TryGetProperty(kind.Code(), out var list) && list.ValueKind == JsonValueKind.Array
-                    ? list.EnumerateArray().Select(e => int.TryParse(e.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).Distinct().ToList()
-                    : [];
+                var byCommunication = new RecordsByCommunication(kind, search.Mode == SearchMode.Phone, search.Text);
+                var found = byCommunication.Parse((await client.CallAsync(actor.Account, byCommunication, ct)).Result);
                 // findbycomm ignores rights and segments: keep what the user may read within the segment.
                 var readable = await CardsAsync(actor.Account, kind, found, ct, companyTitles: false, segment: segment);
                 return found.Where(readable.ContainsKey).ToList();
@@ -78,20 +61,18 @@ public sealed partial class CrmSearch(Bitrix24Client client)
                 var filters = kind == EntityKind.Company
                     ? [new JsonObject { ["%TITLE"] = search.Text }]
                     : NameFilters(search.Text);
-                var queries = filters.Select(f => new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = Within(f, segment), ["order"] = NameOrder(kind) }).ToList();
+                var reads = filters.Select(f => new CrmRecords(kind, Within(f, segment), CrmFields.Id)).ToList();
                 var ids = new List<int>();
-                var firstPages = await client.BatchAsync(actor.Account, queries.Select(q => new BatchCommand(kind.ListMethod(), q)).ToList(), ct: ct);
-                for (var i = 0; i < queries.Count; i++)
+                var firstPages = await client.BatchAsync(actor.Account, reads.Select(r => r.Command()).ToList(), ct: ct);
+                for (var i = 0; i < reads.Count; i++)
                 {
-                    var rows = await client.ReadRestAsync(actor.Account, kind.ListMethod(), queries[i], firstPages[i], ct: ct);
-                    ids.AddRange(rows.Select(r => IntOf(r, "ID")).OfType<int>());
+                    ids.AddRange((await client.ReadRestAsync(actor.Account, reads[i], firstPages[i], ct)).Select(r => r.Id));
                 }
 
                 return ids.Distinct().ToList();
             default:
-                var all = await client.ReadAllAsync(actor.Account, kind.ListMethod(),
-                    new JsonObject { ["select"] = new JsonArray("ID"), ["filter"] = segment, ["order"] = NameOrder(kind) }, Bitrix24Paging.TotalAndNext, ct);
-                return all.Select(r => IntOf(r, "ID")).OfType<int>().Distinct().ToList();
+                var all = await client.ReadAllAsync(actor.Account, new CrmRecords(kind, segment, CrmFields.Id), ct);
+                return all.Select(r => r.Id).Distinct().ToList();
         }
     }
 
@@ -120,58 +101,42 @@ public sealed partial class CrmSearch(Bitrix24Client client)
             return [];
         }
 
-        var commands = ids.Distinct().Chunk(PageSize).Select(chunk => new BatchCommand(kind.ListMethod(), new JsonObject
+        var records = new List<CrmRecord>();
+        var reads = ids.Distinct().Chunk(PageSize).Select(chunk => CrmRecords.ById(kind, chunk, segment)).ToList();
+        var answers = await client.BatchAsync(account, reads.Select(r => r.Command()).ToList(), ct: ct);
+        for (var i = 0; i < reads.Count; i++)
         {
-            ["filter"] = Within(new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) }, segment ?? []),
-            ["select"] = Fields(kind),
-        })).ToList();
-        var rows = new List<JsonElement>();
-        foreach (var result in await client.BatchAsync(account, commands, ct: ct))
-        {
-            if (result.Error is { } error)
+            if (answers[i].Error is { } error)
             {
                 throw error;
             }
 
-            rows.AddRange(Rows(result.Result));
+            records.AddRange(reads[i].ParseAll(Rows(answers[i].Result)));
         }
 
-        return (await ToCardsAsync(account, kind, rows, ct, companyTitles)).ToDictionary(c => c.Id);
+        return (await ToCardsAsync(account, records, ct, companyTitles)).ToDictionary(c => c.Id);
     }
 
-    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, EntityKind kind, IReadOnlyList<JsonElement> rows, CancellationToken ct, bool companyTitles = true)
+    /// <summary>Cards of the records, a contact's company named when the account may read it.</summary>
+    async Task<List<EntityCard>> ToCardsAsync(Bitrix24Account account, IReadOnlyList<CrmRecord> records, CancellationToken ct, bool companyTitles = true)
     {
         var companies = new Dictionary<int, string>();
-        if (kind == EntityKind.Contact && companyTitles)
+        var companyIds = companyTitles ? records.Where(r => r.Kind == EntityKind.Contact).Select(r => r.CompanyId).OfType<int>().Distinct().ToList() : [];
+        if (companyIds.Count > 0)
         {
-            var companyIds = rows.Select(r => IntOf(r, "COMPANY_ID")).OfType<int>().Where(id => id > 0).Distinct().ToList();
-            if (companyIds.Count > 0)
+            var reads = companyIds.Chunk(PageSize).Select(chunk => CrmRecords.ById(EntityKind.Company, chunk, fields: CrmFields.Title)).ToList();
+            var answers = await client.BatchAsync(account, reads.Select(r => r.Command()).ToList(), ct: ct);
+            for (var i = 0; i < reads.Count; i++)
             {
-                var commands = companyIds.Chunk(PageSize).Select(chunk => new BatchCommand("crm.company.list", new JsonObject
+                // A company the user may not read is simply not named.
+                foreach (var company in reads[i].ParseAll(Rows(answers[i].Result)))
                 {
-                    ["filter"] = new JsonObject { ["@ID"] = new JsonArray(chunk.Select(id => (JsonNode)id).ToArray()) },
-                    ["select"] = new JsonArray("ID", "TITLE"),
-                })).ToList();
-                foreach (var result in await client.BatchAsync(account, commands, ct: ct))
-                {
-                    // A company the user may not read is simply not named.
-                    foreach (var company in Rows(result.Result))
-                    {
-                        if (IntOf(company, "ID") is { } id)
-                        {
-                            companies[id] = Text(company, "TITLE");
-                        }
-                    }
+                    companies[company.Id] = company.Name;
                 }
             }
         }
 
-        return rows.Select(r => IntOf(r, "ID") is { } id
-            ? new EntityCard(id, kind,
-                kind == EntityKind.Company ? Text(r, "TITLE") : string.Join(' ', new[] { Text(r, "NAME"), Text(r, "SECOND_NAME"), Text(r, "LAST_NAME") }.Where(s => s.Length > 0)),
-                FirstValue(r, "PHONE"), FirstValue(r, "EMAIL"),
-                IntOf(r, "COMPANY_ID") is { } company ? companies.GetValueOrDefault(company) : null)
-            : null).OfType<EntityCard>().ToList();
+        return records.Select(r => new EntityCard(r.Id, r.Kind, r.Name, r.Phone, r.Email, r.CompanyId is { } company ? companies.GetValueOrDefault(company) : null)).ToList();
     }
 
     /// <summary>
@@ -190,12 +155,6 @@ public sealed partial class CrmSearch(Bitrix24Client client)
 
         return filters;
     }
-
-    static JsonArray Fields(EntityKind kind) => new((kind == EntityKind.Company ? CompanyFields : ContactFields).Select(f => (JsonNode)f).ToArray());
-
-    static JsonObject NameOrder(EntityKind kind) => kind == EntityKind.Company
-        ? new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" }
-        : new JsonObject { ["LAST_NAME"] = "ASC", ["NAME"] = "ASC", ["ID"] = "ASC" };
 
     internal enum SearchMode
     {
