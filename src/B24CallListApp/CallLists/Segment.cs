@@ -13,8 +13,6 @@ public sealed partial record Segment(int? ResponsibleId, string? TypeId, string?
 {
     public static readonly Segment None = new(null, null, null, null, null, null, false);
 
-    public bool IsEmpty => this == None;
-
     /// <summary>The filter of <c>crm.contact.list</c> or <c>crm.company.list</c> that selects the segment.</summary>
     public JsonObject Filter(EntityKind kind)
     {
@@ -122,7 +120,4 @@ public sealed partial record Segment(int? ResponsibleId, string? TypeId, string?
 }
 
 /// <summary>What the picker looks for: a text search (name, phone or e-mail) within a segment.</summary>
-public sealed record CrmQuery(string? Text, Segment Segment)
-{
-    public static CrmQuery Of(string? text) => new(text, Segment.None);
-}
+public sealed record CrmQuery(string? Text, Segment Segment);
