@@ -192,11 +192,14 @@
       section.appendChild(list);
       dialog.appendChild(section);
       function load() {
-        fetch('/_portal/crm?user=' + data.user + '&type=' + type + '&q=' + encodeURIComponent(search.value))
+        // Answers can arrive out of order while the user types: only the one for what the box holds now is shown.
+        var query = search.value;
+        fetch('/_portal/crm?user=' + data.user + '&type=' + type + '&q=' + encodeURIComponent(query))
           .then(function (response) { return response.json(); })
           .then(function (items) {
+            if (query !== search.value) { return; }
             list.textContent = '';
-            list.setAttribute('data-query', search.value);
+            list.setAttribute('data-query', query);
             items.forEach(function (item) {
               var id = item.id.replace(/^(C|CO)_/, '');
               var li = document.createElement('li');
