@@ -71,9 +71,9 @@ public class AppFixture : EmulatorFixture
     /// <summary>A portal with the app registered at this app's URLs and installed by its admin.</summary>
     public async Task<EmulatedPortal> InstalledPortalAsync()
     {
-        var portal = await Control.CreatePortalAsync(extra: new { handlerUrl = AppUrl + "", installUrl = AppUrl + "install", eventHandlerUrl = AppUrl + "events" });
-        var answer = await Control.InstallAsync(portal, new { finish = true });
-        Assert.Equal(200, (int)answer["status"]!);
+        var portal = await Control.CreatePortalAsync(app: new(HandlerUrl: AppUrl + "", InstallUrl: AppUrl + "install", EventHandlerUrl: AppUrl + "events"));
+        var answer = await Control.InstallAsync(portal, new(Finish: true));
+        Assert.Equal(200, answer.Status);
         return portal;
     }
 
@@ -121,8 +121,8 @@ public class AppFixture : EmulatorFixture
     /// <summary>Opens the app as a portal user would and returns the page session it hands out.</summary>
     public async Task<string> OpenSessionAsync(EmulatedPortal portal, int userId, Uri? appUrl = null)
     {
-        var open = await Control.OpenAsync(portal, new { userId, url = (appUrl ?? AppUrl).ToString() });
-        var page = new AppPage((int)open["status"]!, (string)open["body"]!);
+        var open = await Control.OpenAsync(portal, new(UserId: userId, Url: (appUrl ?? AppUrl).ToString()));
+        var page = new AppPage(open.Status, open.Body);
         Assert.Equal(200, page.Status);
         return page.Session ?? "";
     }

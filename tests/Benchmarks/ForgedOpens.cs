@@ -24,8 +24,8 @@ public static class ForgedOpens
             ["Bitrix24:RateLimit:RequestsPerSecond"] = "100000",
         }), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
-        var portal = await control.CreatePortalAsync(extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
-        await control.InstallAsync(portal, new { finish = true });
+        var portal = await control.CreatePortalAsync(app: new(HandlerUrl: appUrl.ToString(), InstallUrl: appUrl + "install"));
+        await control.InstallAsync(portal, new(Finish: true));
 
         // Warm-up (JIT, connection pools, the database), not measured.
         using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(5)))

@@ -207,16 +207,16 @@ public static partial class LoadRun
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var app = instances[i % instances.Count].Url;
-            var portal = await control.CreatePortalAsync(extra: new { handlerUrl = app.ToString(), installUrl = app + "install", eventHandlerUrl = app + "events" });
+            var portal = await control.CreatePortalAsync(app: new(HandlerUrl: app.ToString(), InstallUrl: app + "install", EventHandlerUrl: app + "events"));
             if (limited)
             {
                 await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
             }
 
-            var answer = await control.InstallAsync(portal, new { finish = true });
-            if ((int)answer["status"]! != 200)
+            var answer = await control.InstallAsync(portal, new(Finish: true));
+            if (answer.Status != 200)
             {
-                throw new InvalidOperationException($"install answered {answer["status"]}: {answer["body"]}");
+                throw new InvalidOperationException($"install answered {answer.Status}: {answer.Body}");
             }
 
             portals[i] = portal;
@@ -301,11 +301,11 @@ public static partial class LoadRun
         {
             var before = await CountAsync();
             var watch = Stopwatch.StartNew();
-            var open = await control.OpenAsync(portal, new { userId, lang = "en", url = appUrl.ToString() });
+            var open = await control.OpenAsync(portal, new(UserId: userId, Lang: "en", Url: appUrl.ToString()));
             var milliseconds = watch.Elapsed.TotalMilliseconds;
             Records.Enqueue(new("open", milliseconds, Companies, await CountAsync() - before));
-            var html = (string)open["body"]!;
-            Check((int)open["status"]!, html);
+            var html = open.Body;
+            Check(open.Status, html);
             _session = new AppPage(200, html).Session ?? "";
         }
 

@@ -15,15 +15,15 @@ public static class WorkspaceCosts
         var database = Path.Combine(Path.GetTempPath(), $"b24-bench-{Guid.NewGuid():N}.db");
         await using var app = AppInstances.Start(AppInstances.EmulatorSettings(control.BaseAddress, database), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
-        var portal = await control.CreatePortalAsync(seed: "demo", extra: new { handlerUrl = appUrl.ToString(), installUrl = appUrl + "install" });
+        var portal = await control.CreatePortalAsync(seed: "demo", app: new(HandlerUrl: appUrl.ToString(), InstallUrl: appUrl + "install"));
         var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
         // A segment only these match: met at a trade show, with a phone, created today (the seed's contacts are older).
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Visitor", typeId: "CLIENT", sourceId: "TRADE_SHOW", phone: true);
         var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
-        await control.InstallAsync(portal, new { finish = true });
-        var open = await control.OpenAsync(portal, new { userId = 1 });
-        var session = new AppPage((int)open["status"]!, (string)open["body"]!).Session ?? "";
+        await control.InstallAsync(portal, new(Finish: true));
+        var open = await control.OpenAsync(portal, new(UserId: 1));
+        var session = new AppPage(open.Status, open.Body).Session ?? "";
         // The portal's real limit from here on (the app's limiter keeps its defaults too).
         await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         using var http = new HttpClient { BaseAddress = appUrl, Timeout = TimeSpan.FromMinutes(5) };

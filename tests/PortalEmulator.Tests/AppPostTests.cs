@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TestSupport;
 
 namespace PortalEmulator.Tests;
@@ -8,7 +9,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
     async Task<(EmulatedPortal Portal, FormEcho Echo)> PortalWithEchoAsync()
     {
         var echo = await FormEcho.StartAsync();
-        var portal = await emulator.Control.CreatePortalAsync(extra: new { handlerUrl = echo.Url.ToString(), installUrl = echo.Url + "install", eventHandlerUrl = echo.Url + "events" });
+        var portal = await emulator.Control.CreatePortalAsync(app: new(HandlerUrl: echo.Url.ToString(), InstallUrl: echo.Url + "install", EventHandlerUrl: echo.Url + "events"));
         return (portal, echo);
     }
 
@@ -18,8 +19,8 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.OpenAsync(portal, new { userId = 1 });
-        await emulator.Control.OpenAsync(portal, new { userId = 1 });
+        await emulator.Control.OpenAsync(portal, new(UserId: 1));
+        await emulator.Control.OpenAsync(portal, new(UserId: 1));
 
         var posts = echo.Posts.ToList();
         Assert.Equal(2, posts.Count);
@@ -34,7 +35,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.OpenAsync(portal, new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "8061" } });
+        await emulator.Control.OpenAsync(portal, new(UserId: 2, Placement: "CRM_CONTACT_LIST_MENU", PlacementOptions: JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["ID"] = "8061" })));
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal("CRM_CONTACT_LIST_MENU", post.Form["PLACEMENT"]);
@@ -51,7 +52,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.OpenAsync(portal, new Dictionary<string, object?> { ["userId"] = 1, ["placementOptions"] = shape });
+        await emulator.Control.OpenAsync(portal, new(UserId: 1, PlacementOptions: JsonSerializer.SerializeToElement(shape)));
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal(present, post.Form.ContainsKey("PLACEMENT_OPTIONS"));
@@ -64,7 +65,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.InstallAsync(portal, new { userId = 1, lang = "ru" });
+        await emulator.Control.InstallAsync(portal, new(UserId: 1, Lang: "ru"));
 
         var post = Assert.Single(echo.Posts);
         Assert.Equal(portal.Domain, post.Query["DOMAIN"]);
@@ -86,7 +87,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
+        await emulator.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: true));
 
         var uninstall = Assert.Single(echo.Posts);
         Assert.Equal("ONAPPUNINSTALL", uninstall.Form["event"]);
@@ -96,7 +97,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         Assert.Equal((401, "invalid_token"), (status, (string)body["error"]!));
         Assert.Equal("invalid_grant", (string)(await emulator.Control.RefreshAsync(portal.Admin.RefreshToken)).Body["error"]!);
 
-        await emulator.Control.InstallAsync(portal, new { userId = 1 });
+        await emulator.Control.InstallAsync(portal, new(UserId: 1));
         var reinstall = echo.Posts.Last();
         Assert.NotEqual(portal.ApplicationToken, reinstall.Form["APPLICATION_TOKEN"]);
         Assert.Equal(200, (await PortalRest.CallAsync(portal, reinstall.Form["AUTH_ID"], "profile")).Status);
@@ -108,8 +109,8 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
         var (portal, echo) = await PortalWithEchoAsync();
         await using var _ = echo;
 
-        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", uninstall = false });
-        await emulator.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false });
+        await emulator.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Uninstall: false));
+        await emulator.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE", WithTokens: false));
 
         Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile")).Status);
         var update = echo.Posts.Last();

@@ -34,7 +34,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
         var resetAt = (long)before["time"]!["operating_reset_at"]!;
         Assert.True(resetAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
-        await emulator.Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 481 });
+        await emulator.Control.AddOperatingTimeAsync(portal, "crm.contact.list", 481);
         var (status, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list");
         Assert.Equal((429, "OPERATION_TIME_LIMIT"), (status, (string)body["error"]!));
 
@@ -46,7 +46,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task Injected_faults_hit_the_next_calls_of_a_method_then_stop()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", count = 2, status = 500, error = "INTERNAL_SERVER_ERROR", errorDescription = "boom" });
+        await emulator.Control.FaultAsync(portal, new(Method: "crm.calllist.get", Count: 2, Status: 500, Error: "INTERNAL_SERVER_ERROR", ErrorDescription: "boom"));
 
         Assert.Equal(500, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.calllist.get", new { ID = 1 })).Status);
         Assert.Equal(200, (await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile")).Status);
@@ -61,7 +61,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task A_fault_with_skip_lets_that_many_calls_through_first()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", skip = 2, count = 1, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await emulator.Control.FaultAsync(portal, new(Method: "crm.calllist.get", Skip: 2, Count: 1, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
         for (var i = 0; i < 4; i++)
         {
@@ -76,8 +76,8 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task Error_faults_reach_batch_commands_but_drops_wait_for_a_direct_call()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.FaultAsync(portal, new { method = "crm.calllist.get", status = 500, error = "INTERNAL_SERVER_ERROR" });
-        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "drop" });
+        await emulator.Control.FaultAsync(portal, new(Method: "crm.calllist.get", Status: 500, Error: "INTERNAL_SERVER_ERROR"));
+        await emulator.Control.FaultAsync(portal, new(Method: "profile", Mode: "drop"));
 
         var (status, body) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "batch", new { cmd = new[] { "crm.calllist.get?ID=1", "profile" } });
         Assert.Equal(200, status);
@@ -91,10 +91,10 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task A_dropped_connection_and_a_hang_are_real()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "drop" });
+        await emulator.Control.FaultAsync(portal, new(Method: "profile", Mode: "drop"));
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => PortalRest.CallAsync(portal, portal.Admin.AccessToken, "profile"));
 
-        await emulator.Control.FaultAsync(portal, new { method = "profile", mode = "hang", delayMs = 5000 });
+        await emulator.Control.FaultAsync(portal, new(Method: "profile", Mode: "hang", DelayMs: 5000));
         using var client = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => client.PostAsJsonAsync(portal.ClientEndpoint + "profile", new { auth = portal.Admin.AccessToken }));
     }
@@ -103,13 +103,13 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     public async Task A_deleted_portal_says_so_and_a_moved_portal_redirects_to_its_new_domain()
     {
         var deleted = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.DeleteAsync(deleted, new { });
+        await emulator.Control.DeleteAsync(deleted);
         var (status, body) = await PortalRest.CallAsync(deleted, deleted.Admin.AccessToken, "profile");
         Assert.Equal("PORTAL_DELETED", (string)body["error"]!);
 
         var moved = await emulator.Control.CreatePortalAsync();
-        var answer = await emulator.Control.MoveAsync(moved, new { });
-        var newDomain = (string)answer["domain"]!;
+        var answer = await emulator.Control.MoveAsync(moved);
+        var newDomain = answer.Domain;
         Assert.NotEqual(moved.Domain, newDomain);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, moved.ClientEndpoint + "profile");
@@ -145,6 +145,13 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     [InlineData("calllists", """{"entityType":"LEAD","entityIds":[1]}""", "'entityType' must be CONTACT or COMPANY")]
     [InlineData("calllists", """{"entityType":"CONTACT","entityIds":[]}""", "'entityIds' must be a non-empty array of ids")]
     [InlineData("users/2", """{"crmRead":"department"}""", "'crmRead' must be \"all\" or \"own\"")]
+    [InlineData("faults", """{"method":"profile","mode":"explode"}""", "'mode' must be error, hang, drop")]
+    [InlineData("faults", """{"method":"profile"}""", "'error' (or 'rawBody') is required for mode error")]
+    [InlineData("faults", """{"method":"profile","count":0}""", "'count' must be at least 1, or 'share' above 0")]
+    [InlineData("open", """{"url":"not a url"}""", "'url' must be an absolute URL")]
+    [InlineData("open", """{"placementOptions":5}""", "'placementOptions' must be a string, an object, an array or null")]
+    [InlineData("events", """{"event":"ONCRMCONTACTADD"}""", "'event' must be ONAPPINSTALL, ONAPPUPDATE or ONAPPUNINSTALL")]
+    [InlineData("app", """{"handlerUrl":"/relative"}""", "'handlerUrl' must be an absolute URL")]
     public async Task Typed_control_bodies_that_break_their_rules_answer_400_saying_why(string path, string body, string error)
     {
         var portal = await emulator.Control.CreatePortalAsync();
@@ -157,7 +164,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
         // Nothing was added.
         var (_, contacts) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { select = new[] { "ID" } });
         Assert.Equal(300, (int)contacts["total"]!);
-        Assert.Equal(3, (await emulator.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+        Assert.Equal(3, (await emulator.Control.GetPortalAsync(portal)).CallLists.Count);
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     public async Task A_refresh_abandoned_while_the_server_is_slow_is_spent_only_if_the_grant_was_made(string mode, int thenSameToken)
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.OAuthFaultAsync(new { path = "token", mode, delayMs = 30_000 });
+        await emulator.Control.OAuthFaultAsync(new(Path: "token", Mode: mode, DelayMs: 30_000));
 
         using (var http = new HttpClient())
         using (var abandon = new CancellationTokenSource(TimeSpan.FromMilliseconds(2000)))
@@ -93,13 +93,13 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     public async Task Deleted_app_is_wrong_client_with_http_200_and_unpaid_is_payment_required()
     {
         var deleted = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.UpdateAppAsync(deleted, new { deleted = true });
+        await emulator.Control.UpdateAppAsync(deleted, new(Deleted: true));
         var (status, body) = await emulator.Control.RefreshAsync(deleted.Admin.RefreshToken);
         Assert.Equal(200, status);
         Assert.Equal("wrong_client", (string)body["error"]!);
 
         var unpaid = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+        await emulator.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
         (_, body) = await emulator.Control.RefreshAsync(unpaid.Admin.RefreshToken);
         Assert.Equal("PAYMENT_REQUIRED", (string)body["error"]!);
     }

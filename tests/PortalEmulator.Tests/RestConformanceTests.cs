@@ -285,16 +285,15 @@ public sealed class RestConformanceTests(EmulatorFixture emulator) : IClassFixtu
         (status, error) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "no.such.method");
         Assert.Equal((404, "ERROR_METHOD_NOT_FOUND"), (status, (string)error["error"]!));
 
-        await emulator.Control.UpdateAppAsync(portal, new { scope = "crm" });
+        await emulator.Control.UpdateAppAsync(portal, new(Scope: "crm"));
         (status, error) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "user.current");
         Assert.Equal((403, "insufficient_scope"), (status, (string)error["error"]!));
     }
 
     async Task<(List<int> Items, int? WebFormId)> ListAsync(EmulatedPortal portal, int id)
     {
-        var state = await emulator.Control.GetPortalAsync(portal);
-        var list = state["callLists"]!.AsArray().Single(l => (int)l!["id"]! == id)!;
-        return (list["items"]!.AsArray().Select(i => (int)i!["entityId"]!).ToList(), (int?)list["webFormId"]);
+        var list = await emulator.Control.CallListAsync(portal, id);
+        return (list.EntityIds.ToList(), list.WebFormId);
     }
 
     [Fact]
@@ -331,7 +330,7 @@ public sealed class RestConformanceTests(EmulatorFixture emulator) : IClassFixtu
     public async Task A_portal_with_the_ignore_start_quirk_answers_the_first_page_every_time()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.QuirksAsync(portal, new { ignoreStart = true });
+        await emulator.Control.QuirksAsync(portal, new(IgnoreStart: true));
 
         var (_, first) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { start = 0 });
         var (_, later) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { start = 100 });

@@ -18,7 +18,7 @@ public sealed class SegmentFilterTests(EmulatorFixture emulator) : IClassFixture
     [InlineData("ru", "COMPANY_TYPE", "CUSTOMER", "Клиент")]
     public async Task Reference_lists_name_their_values_in_the_portals_language(string language, string entityId, string statusId, string name)
     {
-        var portal = await emulator.Control.CreatePortalAsync(extra: new { language });
+        var portal = await emulator.Control.CreatePortalAsync(language: language);
 
         var (status, body) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "crm.status.list",
             new { filter = new { ENTITY_ID = entityId }, order = new { SORT = "ASC" } });
@@ -86,8 +86,8 @@ public sealed class SegmentFilterTests(EmulatorFixture emulator) : IClassFixture
     public async Task User_get_leaves_dismissed_users_out_when_asked_for_active_ones()
     {
         var portal = await emulator.Control.CreatePortalAsync();
-        var answer = await emulator.Control.PostAsync($"/_emulator/portals/{portal.MemberId}/users/3", new { active = false });
-        Assert.False((bool)answer["active"]!);
+        var answer = await emulator.Control.SetUserRightsAsync(portal, 3, active: false);
+        Assert.False(answer.Active);
 
         var (_, active) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "user.get", new { FILTER = new { ACTIVE = true } });
         var (_, everyone) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "user.get");

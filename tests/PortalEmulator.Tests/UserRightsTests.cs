@@ -18,7 +18,7 @@ public sealed class UserRightsTests(EmulatorFixture emulator) : IClassFixture<Em
         Assert.False(await IsAdminAsync(portal, portal.Manager.AccessToken));
 
         var answer = await emulator.Control.SetUserRightsAsync(portal, 1, admin: false, crmRead: "own");
-        Assert.Equal((1, false, "own"), ((int)answer["id"]!, (bool)answer["admin"]!, (string)answer["crmRead"]!));
+        Assert.Equal((1, false, "own"), (answer.Id, answer.Admin, answer.CrmRead));
         await emulator.Control.SetUserRightsAsync(portal, 2, admin: true);
 
         Assert.False(await IsAdminAsync(portal, portal.Admin.AccessToken));
@@ -93,7 +93,7 @@ public sealed class UserRightsTests(EmulatorFixture emulator) : IClassFixture<Em
     [InlineData("ru", "В работе")]
     public async Task Call_statuses_are_named_in_the_portals_language(string language, string inWork)
     {
-        var portal = await emulator.Control.CreatePortalAsync(extra: new { language });
+        var portal = await emulator.Control.CreatePortalAsync(language: language);
 
         var (status, body) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "crm.calllist.statuslist");
 

@@ -6,18 +6,6 @@ using PortalEmulator;
 
 namespace TestSupport;
 
-public sealed record EmulatedUser(int Id, bool Admin, string AccessToken, string RefreshToken);
-
-public sealed record EmulatedPortal(string MemberId, string Domain, string ClientEndpoint, string OAuthServer, string ApplicationToken, IReadOnlyList<EmulatedUser> Users)
-{
-    public EmulatedUser Admin => Users.First(u => u.Admin);
-    public EmulatedUser Manager => Users.First(u => !u.Admin);
-}
-
-public sealed record LoggedRequest(string Method, JsonNode? Params, int? UserId, int Status, string? Error, bool InBatch, long At);
-
-public sealed record OAuthRequest(string Path, string? GrantType, string? ClientId, int Status, string? Error);
-
 /// <summary>The emulator's control API over real HTTP, as tests, the demo and acceptance runs use it.</summary>
 public sealed class EmulatorControl(Uri baseAddress) : IDisposable
 {
@@ -27,88 +15,101 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
 
     public Uri BaseAddress { get; } = baseAddress;
 
-    public async Task<EmulatedPortal> CreatePortalAsync(string clientId = "app.test", string clientSecret = "test-secret", string seed = "demo", object? extra = null)
+    /// <summary>A new portal with the app registered on it; <paramref name="app"/> says where its pages and events go.</summary>
+    public Task<EmulatedPortal> CreatePortalAsync(string clientId = "app.test", string clientSecret = "test-secret", string seed = "demo",
+        string? language = null, AppSettings? app = null)
     {
-        var body = JsonSerializer.SerializeToNode(new { clientId, clientSecret, seed })!.AsObject();
-        if (extra is not null)
-        {
-            foreach (var (key, value) in JsonSerializer.SerializeToNode(extra, Json)!.AsObject())
-            {
-                body[key] = value?.DeepClone();
-            }
-        }
-
-        var response = await Http.PostAsJsonAsync("/_emulator/portals", body);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<EmulatedPortal>(Json))!;
+        app ??= new AppSettings();
+        return PostAsync<EmulatedPortal>("/_emulator/portals", new NewPortal(clientId, clientSecret, seed, language,
+            app.HandlerUrl, app.InstallUrl, app.EventHandlerUrl, app.Scope, app.Deleted, app.Uninstalled, app.PaymentRequired, app.InstallFinished));
     }
 
-    public async Task<JsonObject> PostAsync(string path, object body)
+    /// <summary>A control call whose answer is <typeparamref name="TAnswer"/>; a refusal throws with the emulator's reason.</summary>
+    public async Task<TAnswer> PostAsync<TAnswer>(string path, object body)
     {
-        var response = await Http.PostAsJsonAsync(path, body, Json);
-        var text = await response.Content.ReadAsStringAsync();
+        using var response = await SendAsync(path, body);
+        return (await response.Content.ReadFromJsonAsync<TAnswer>(Json))!;
+    }
+
+    /// <summary>A control call that answers nothing; a refusal throws with the emulator's reason.</summary>
+    public async Task PostAsync(string path, object body)
+    {
+        using var response = await SendAsync(path, body);
+    }
+
+    async Task<HttpResponseMessage> SendAsync(string path, object body)
+    {
+        var response = await Http.PostAsync(path, JsonContent.Create(body, body.GetType(), options: Json));
         if (!response.IsSuccessStatusCode)
         {
+            var text = await response.Content.ReadAsStringAsync();
+            response.Dispose();
             throw new HttpRequestException($"{path} answered {(int)response.StatusCode}: {text}");
         }
 
-        return text.Length == 0 ? [] : JsonNode.Parse(text)!.AsObject();
+        return response;
     }
+
+    static string PortalPath(EmulatedPortal portal, string path) => $"/_emulator/portals/{portal.MemberId}/{path}";
 
     public async Task<EmulatedUser> IssueTokensAsync(EmulatedPortal portal, int userId)
     {
-        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/users/{userId}/tokens", new { });
-        return new EmulatedUser(userId, portal.Users.First(u => u.Id == userId).Admin, (string)answer["accessToken"]!, (string)answer["refreshToken"]!);
+        var tokens = await PostAsync<IssuedTokens>(PortalPath(portal, $"users/{userId}/tokens"), new { });
+        return new EmulatedUser(userId, portal.Users.First(u => u.Id == userId).Admin, tokens.AccessToken, tokens.RefreshToken);
     }
 
-    /// <summary>A portal administrator changes a user's rights (either may be left as it is): from the user's next call on.</summary>
-    public Task<JsonObject> SetUserRightsAsync(EmulatedPortal portal, int userId, bool? admin = null, string? crmRead = null) =>
-        PostAsync($"/_emulator/portals/{portal.MemberId}/users/{userId}", new JsonObject { ["admin"] = admin, ["crmRead"] = crmRead });
+    /// <summary>A portal administrator changes a user's rights (any may be left as it is): from the user's next call on.</summary>
+    public Task<UserState> SetUserRightsAsync(EmulatedPortal portal, int userId, bool? admin = null, string? crmRead = null, bool? active = null) =>
+        PostAsync<UserState>(PortalPath(portal, $"users/{userId}"), new UserRightsChange(admin, crmRead, active));
 
-    /// <summary>The portal's installer page POSTed to the app (<c>{"finish": true}</c> also finishes the install as the page's script would).</summary>
-    public Task<JsonObject> InstallAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/install", options ?? new { });
+    /// <summary>The portal's installer page POSTed to the app (<c>Finish: true</c> also finishes the install as the page's script would).</summary>
+    public Task<AppAnswer> InstallAsync(EmulatedPortal portal, AppPageRequest? install = null) =>
+        PostAsync<AppAnswer>(PortalPath(portal, "install"), install ?? new AppPageRequest());
 
-    /// <summary>An open of the app (or a placement) POSTed by the portal for a user: <c>{"status", "body"}</c> of the app's answer.</summary>
-    public Task<JsonObject> OpenAsync(EmulatedPortal portal, object open) => PostAsync($"/_emulator/portals/{portal.MemberId}/open", open);
+    /// <summary>An open of the app (or a placement) POSTed by the portal for a user: how the app answered.</summary>
+    public Task<AppAnswer> OpenAsync(EmulatedPortal portal, AppPageRequest open) => PostAsync<AppAnswer>(PortalPath(portal, "open"), open);
 
     /// <summary>An app event (<c>ONAPPINSTALL</c>, <c>ONAPPUPDATE</c>, <c>ONAPPUNINSTALL</c>) sent by the portal to the app's handler.</summary>
-    public Task<JsonObject> SendEventAsync(EmulatedPortal portal, object appEvent) => PostAsync($"/_emulator/portals/{portal.MemberId}/events", appEvent);
+    public Task<AppAnswer> SendEventAsync(EmulatedPortal portal, AppEventRequest appEvent) => PostAsync<AppAnswer>(PortalPath(portal, "events"), appEvent);
 
     /// <summary>The portal moves to another domain (keeping its member_id).</summary>
-    public Task<JsonObject> MoveAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/move", options ?? new { });
+    public Task<MovedPortal> MoveAsync(EmulatedPortal portal) => PostAsync<MovedPortal>(PortalPath(portal, "move"), new { });
 
     /// <summary>The portal is deleted: its REST answers PORTAL_DELETED from now on.</summary>
-    public Task<JsonObject> DeleteAsync(EmulatedPortal portal, object? options = null) => PostAsync($"/_emulator/portals/{portal.MemberId}/delete", options ?? new { });
+    public Task DeleteAsync(EmulatedPortal portal) => PostAsync(PortalPath(portal, "delete"), new { });
 
-    /// <summary>Operating time spent on a method by others, as a portal counts it (<c>{"method", "seconds"}</c>).</summary>
-    public Task<JsonObject> AddOperatingTimeAsync(EmulatedPortal portal, object operating) => PostAsync($"/_emulator/portals/{portal.MemberId}/operating", operating);
+    /// <summary>Operating time spent on a method by others, as a portal counts it.</summary>
+    public Task AddOperatingTimeAsync(EmulatedPortal portal, string method, double seconds) =>
+        PostAsync(PortalPath(portal, "operating"), new OperatingTimeRequest(method, seconds));
 
-    /// <summary>Requests another app spends from the portal's bucket (<c>{"requests"}</c>).</summary>
-    public Task<JsonObject> LoadAsync(EmulatedPortal portal, object load) => PostAsync($"/_emulator/portals/{portal.MemberId}/load", load);
+    /// <summary>Requests another app spends from the portal's bucket.</summary>
+    public Task<LoadAnswer> LoadAsync(EmulatedPortal portal, int requests) => PostAsync<LoadAnswer>(PortalPath(portal, "load"), new ExternalLoadRequest(requests));
 
-    /// <summary>Every secret the emulator ever issued (<c>tokens</c>, <c>applicationTokens</c>, <c>clientSecrets</c>), for tests that look for leaks.</summary>
-    public async Task<JsonObject> SecretsAsync() => JsonNode.Parse(await Http.GetStringAsync("/_emulator/secrets"))!.AsObject();
+    /// <summary>Every secret the emulator ever issued, for tests that look for leaks.</summary>
+    public async Task<IssuedSecrets> SecretsAsync() => (await Http.GetFromJsonAsync<IssuedSecrets>("/_emulator/secrets", Json))!;
 
     /// <summary>Every token the emulator issued, access and refresh.</summary>
-    public async Task<IReadOnlyList<string>> IssuedTokensAsync() => (await SecretsAsync())["tokens"]!.AsArray().Select(t => (string)t!).ToList();
+    public async Task<IReadOnlyList<string>> IssuedTokensAsync() => (await SecretsAsync()).Tokens;
 
-    public Task ExpireAsync(string accessToken) => PostAsync("/_emulator/tokens/expire", new { accessToken });
+    public Task ExpireAsync(string accessToken) => PostAsync("/_emulator/tokens/expire", new TokenExpiry(accessToken));
 
-    public Task FaultAsync(EmulatedPortal portal, object fault) => PostAsync($"/_emulator/portals/{portal.MemberId}/faults", fault);
+    public Task FaultAsync(EmulatedPortal portal, FaultRequest fault) => PostAsync(PortalPath(portal, "faults"), fault);
 
     /// <summary>Every access token issued so far expires; returns how many.</summary>
-    public async Task<int> ExpireAllAsync() => (int)(await PostAsync("/_emulator/tokens/expire-all", new { }))["expired"]!;
+    public async Task<int> ExpireAllAsync() => (await PostAsync<ExpiredTokens>("/_emulator/tokens/expire-all", new { })).Expired;
 
     public Task SetLimitsAsync(EmulatedPortal portal, double drainPerSecond, double capacity) =>
-        PostAsync($"/_emulator/portals/{portal.MemberId}/limits", new { drainPerSecond, capacity });
+        PostAsync(PortalPath(portal, "limits"), new LimitsChange(drainPerSecond, capacity, null));
 
-    public Task<JsonObject> UpdateAppAsync(EmulatedPortal portal, object settings) => PostAsync($"/_emulator/portals/{portal.MemberId}/app", settings);
+    /// <summary>The app's registration changes; returns the application token after the change.</summary>
+    public async Task<string> UpdateAppAsync(EmulatedPortal portal, AppChange change) =>
+        (await PostAsync<AppTokenAnswer>(PortalPath(portal, "app"), change)).ApplicationToken;
 
-    /// <summary>Makes the OAuth server's next answers on <c>path</c> (token or app.info) slow or failing.</summary>
-    public Task OAuthFaultAsync(object fault) => PostAsync("/_emulator/oauth/faults", fault);
+    /// <summary>Makes the OAuth server's next answers on a path (token or app.info) slow or failing.</summary>
+    public Task OAuthFaultAsync(OAuthFaultRequest fault) => PostAsync("/_emulator/oauth/faults", fault);
 
-    /// <summary>Switches on ways a broken or hostile portal misbehaves (<c>ignoreStart</c>).</summary>
-    public Task QuirksAsync(EmulatedPortal portal, object quirks) => PostAsync($"/_emulator/portals/{portal.MemberId}/quirks", quirks);
+    /// <summary>Switches on ways a broken or hostile portal misbehaves.</summary>
+    public Task QuirksAsync(EmulatedPortal portal, QuirksChange quirks) => PostAsync(PortalPath(portal, "quirks"), quirks);
 
     /// <summary>The form fields of a portal's frame POST for a user, with tokens fresh from the portal.</summary>
     public async Task<Dictionary<string, string>> FramePostFieldsAsync(EmulatedPortal portal, int userId)
@@ -127,18 +128,24 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     }
 
     public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
-        (int)(await PostAsync($"/_emulator/portals/{portal.MemberId}/calllists", new { entityType, entityIds, webFormId }))["id"]!;
+        (await PostAsync<CallListAdded>(PortalPath(portal, "calllists"), new NewCallList(entityType, entityIds.ToArray(), webFormId, null))).Id;
 
     /// <summary>Generated contacts, created now; <paramref name="typeId"/>, <paramref name="sourceId"/> and <paramref name="phone"/> put them in a segment.</summary>
     public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null, string? lastName = null,
         string? typeId = null, string? sourceId = null, bool phone = false)
     {
-        var answer = await PostAsync($"/_emulator/portals/{portal.MemberId}/contacts", new { count, assignedById, lastName, typeId, sourceId, phone });
-        return ((int)answer["firstId"]!, (int)answer["lastId"]!);
+        var added = await PostAsync<ContactsAdded>(PortalPath(portal, "contacts"), new NewContacts(count, assignedById, lastName, typeId, sourceId, null, phone));
+        return (added.FirstId, added.LastId);
     }
 
-    public async Task<JsonObject> GetPortalAsync(EmulatedPortal portal) =>
-        JsonNode.Parse(await Http.GetStringAsync($"/_emulator/portals/{portal.MemberId}"))!.AsObject();
+    public async Task<PortalState> GetPortalAsync(EmulatedPortal portal) =>
+        (await Http.GetFromJsonAsync<PortalState>($"/_emulator/portals/{portal.MemberId}", Json))!;
+
+    /// <summary>A call list as the portal holds it.</summary>
+    public async Task<CallListState> CallListAsync(EmulatedPortal portal, int listId) => (await GetPortalAsync(portal)).CallList(listId);
+
+    /// <summary>The ids of a call list's participants, in the portal's order.</summary>
+    public async Task<IReadOnlyList<int>> ParticipantsAsync(EmulatedPortal portal, int listId) => (await CallListAsync(portal, listId)).EntityIds;
 
     public async Task<IReadOnlyList<LoggedRequest>> RequestsAsync(EmulatedPortal portal) =>
         (await Http.GetFromJsonAsync<List<LoggedRequest>>($"/_emulator/portals/{portal.MemberId}/requests", Json))!;

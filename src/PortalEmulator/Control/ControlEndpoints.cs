@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PortalEmulator.Portals;
 
 namespace PortalEmulator.Control;
@@ -38,26 +37,18 @@ public static partial class ControlEndpoints
                 grant.ForcedExpired = true;
             }
 
-            return Results.Json(new { expired = grants.Count });
+            return Results.Json(new ExpiredTokens(grants.Count));
         });
         portals.MapPost("/faults", AddFault);
         portals.MapDelete("/faults", ClearFaults);
         portals.MapGet("/requests", PortalRequests);
-        control.MapGet("/oauth/requests", (Emulator emulator) => Results.Json(emulator.OAuthLog().Select(e => new
-        {
-            path = e.Path,
-            grantType = e.GrantType,
-            clientId = e.ClientId,
-            status = e.Status,
-            error = e.Error,
-        })));
+        control.MapGet("/oauth/requests", (Emulator emulator) =>
+            Results.Json(emulator.OAuthLog().Select(e => new OAuthRequest(e.Path, e.GrantType, e.ClientId, e.Status, e.Error))));
         control.MapPost("/oauth/faults", AddOAuthFault);
-        control.MapGet("/secrets", (Emulator emulator) => Results.Json(new
-        {
-            tokens = emulator.IssuedGrants().SelectMany(g => new[] { g.AccessToken, g.RefreshToken }),
-            applicationTokens = emulator.Portals().SelectMany(p => { lock (p.Sync) { return p.App.ApplicationTokenHistory.ToList(); } }),
-            clientSecrets = emulator.Portals().Select(p => p.App.ClientSecret).Distinct(),
-        }));
+        control.MapGet("/secrets", (Emulator emulator) => Results.Json(new IssuedSecrets(
+            emulator.IssuedGrants().SelectMany(g => new[] { g.AccessToken, g.RefreshToken }).ToList(),
+            emulator.Portals().SelectMany(p => { lock (p.Sync) { return p.App.ApplicationTokenHistory.ToList(); } }).ToList(),
+            emulator.Portals().Select(p => p.App.ClientSecret).Distinct().ToList())));
         portals.MapPost("/quirks", SetQuirks);
         portals.MapPost("/limits", SetLimits);
         portals.MapPost("/load", ExternalLoad);
@@ -72,102 +63,69 @@ public static partial class ControlEndpoints
         portals.MapPost("/calllists", AddCallList);
     }
 
-    static Task<IResult> CreatePortal(HttpRequest request, Emulator emulator, CancellationToken ct) => Guard(async () =>
+    static async Task<IResult> CreatePortal(NewPortal request, Emulator emulator, CancellationToken ct)
     {
-        var body = await BodyAsync(request);
-        var clientId = RequiredString(body, "clientId");
-        var clientSecret = RequiredString(body, "clientSecret");
-        var seed = OptionalString(body, "seed") ?? "demo";
-        if (seed is not ("demo" or "empty"))
-        {
-            throw new BadRequest("'seed' must be \"demo\" or \"empty\"");
-        }
-
-        var language = OptionalString(body, "language") ?? "en";
-        var portal = await emulator.CreatePortalAsync(clientId, clientSecret, seed, language, ct);
-        ApplyAppSettings(portal, body);
+        var portal = await emulator.CreatePortalAsync(request.ClientId!, request.ClientSecret!, request.Seed ?? "demo", request.Language ?? "en", ct);
+        ApplyAppSettings(portal, request);
         var users = portal.Users.Select(u =>
         {
             var grant = emulator.IssueTokens(portal, u.Id);
-            return new { id = u.Id, admin = u.Admin, accessToken = grant.AccessToken, refreshToken = grant.RefreshToken };
+            return new EmulatedUser(u.Id, u.Admin, grant.AccessToken, grant.RefreshToken);
         }).ToList();
-        return Results.Json(new
-        {
-            memberId = portal.MemberId,
-            domain = portal.Domain,
-            clientEndpoint = portal.ClientEndpoint,
-            oauthServer = emulator.OAuthServer,
-            applicationToken = portal.App.ApplicationToken,
-            users,
-        });
-    });
+        return Results.Json(new EmulatedPortal(portal.MemberId, portal.Domain, portal.ClientEndpoint, emulator.OAuthServer, portal.App.ApplicationToken, users));
+    }
 
-    static void ApplyAppSettings(Portal portal, JsonObject body)
+    static void ApplyAppSettings(Portal portal, AppSettings settings)
     {
         lock (portal.Sync)
         {
-            portal.App.HandlerUrl = OptionalString(body, "handlerUrl") ?? portal.App.HandlerUrl;
-            portal.App.InstallUrl = OptionalString(body, "installUrl") ?? portal.App.InstallUrl;
-            portal.App.EventHandlerUrl = OptionalString(body, "eventHandlerUrl") ?? portal.App.EventHandlerUrl;
-            portal.App.Scope = OptionalString(body, "scope") ?? portal.App.Scope;
-            portal.App.Deleted = OptionalBool(body, "deleted") ?? portal.App.Deleted;
-            portal.App.Uninstalled = OptionalBool(body, "uninstalled") ?? portal.App.Uninstalled;
-            portal.App.PaymentRequired = OptionalBool(body, "paymentRequired") ?? portal.App.PaymentRequired;
-            portal.App.InstallFinished = OptionalBool(body, "installFinished") ?? portal.App.InstallFinished;
+            portal.App.HandlerUrl = settings.HandlerUrl ?? portal.App.HandlerUrl;
+            portal.App.InstallUrl = settings.InstallUrl ?? portal.App.InstallUrl;
+            portal.App.EventHandlerUrl = settings.EventHandlerUrl ?? portal.App.EventHandlerUrl;
+            portal.App.Scope = settings.Scope ?? portal.App.Scope;
+            portal.App.Deleted = settings.Deleted ?? portal.App.Deleted;
+            portal.App.Uninstalled = settings.Uninstalled ?? portal.App.Uninstalled;
+            portal.App.PaymentRequired = settings.PaymentRequired ?? portal.App.PaymentRequired;
+            portal.App.InstallFinished = settings.InstallFinished ?? portal.App.InstallFinished;
         }
     }
 
-    static IResult GetPortal(HttpRequest request)
+    static IResult GetPortal(HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
+        var portal = PortalOf(context);
         lock (portal.Sync)
         {
-            return Results.Json(new
-            {
-                memberId = portal.MemberId,
-                domain = portal.Domain,
-                clientEndpoint = portal.ClientEndpoint,
-                deleted = portal.Deleted,
-                app = new
-                {
-                    clientId = portal.App.ClientId,
-                    installFinished = portal.App.InstallFinished,
-                    handlerUrl = portal.App.HandlerUrl,
-                    installUrl = portal.App.InstallUrl,
-                    deleted = portal.App.Deleted,
-                    uninstalled = portal.App.Uninstalled,
-                    paymentRequired = portal.App.PaymentRequired,
-                    scope = portal.App.Scope,
-                },
-                users = portal.Users.Select(u => new { id = u.Id, admin = u.Admin, crmRead = UserRights.CrmRead(u), name = u.Name, lastName = u.LastName }),
-                placements = portal.Placements.Select(p => new { placement = p.Placement, handler = p.Handler, title = p.Title }),
-                webForms = portal.WebForms.Select(f => new { id = f.Id, name = f.Name, active = f.Active }),
-                callLists = portal.CallLists.Values.OrderBy(l => l.Id).Select(l => new
-                {
-                    id = l.Id,
-                    entityType = l.EntityTypeId == CrmEntity.ContactType ? "CONTACT" : "COMPANY",
-                    createdById = l.CreatedById,
-                    webFormId = l.WebFormId,
-                    items = l.Items.Select(i => new { entityId = i.EntityId, status = i.Status }),
-                }),
-                contacts = portal.Contacts.Count,
-                companies = portal.Companies.Count,
-            });
+            var app = portal.App;
+            return Results.Json(new PortalState(
+                portal.MemberId,
+                portal.Domain,
+                portal.ClientEndpoint,
+                portal.Deleted,
+                new AppState(app.ClientId, app.InstallFinished, app.HandlerUrl, app.InstallUrl, app.Deleted, app.Uninstalled, app.PaymentRequired, app.Scope),
+                portal.Users.Select(UserState.Of).ToList(),
+                portal.Placements.Select(p => new PlacementState(p.Placement, p.Handler, p.Title)).ToList(),
+                portal.WebForms.Select(f => new WebFormState(f.Id, f.Name, f.Active)).ToList(),
+                portal.CallLists.Values.OrderBy(l => l.Id).Select(l => new CallListState(
+                    l.Id,
+                    l.EntityTypeId == CrmEntity.ContactType ? "CONTACT" : "COMPANY",
+                    l.CreatedById,
+                    l.WebFormId,
+                    l.Items.Select(i => new CallListItemState(i.EntityId, i.Status)).ToList())).ToList(),
+                portal.Contacts.Count,
+                portal.Companies.Count));
         }
     }
 
-    static IResult IssueTokens(HttpRequest request, int userId, Emulator emulator)
+    static IResult IssueTokens(HttpContext context, int userId, Emulator emulator)
     {
-        var portal = PortalOf(request.HttpContext);
-
+        var portal = PortalOf(context);
         if (portal.FindUser(userId) is null)
         {
             return NotFound("user");
         }
 
         var grant = emulator.IssueTokens(portal, userId);
-        return Results.Json(new { accessToken = grant.AccessToken, refreshToken = grant.RefreshToken, expiresIn = emulator.Options.AccessTokenLifetimeSeconds });
+        return Results.Json(new IssuedTokens(grant.AccessToken, grant.RefreshToken, emulator.Options.AccessTokenLifetimeSeconds));
     }
 
     static IResult ExpireToken(TokenExpiry expiry, Emulator emulator)
@@ -181,10 +139,9 @@ public static partial class ControlEndpoints
         return Results.NoContent();
     }
 
-    static IResult DeletePortal(HttpRequest request)
+    static IResult DeletePortal(HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
+        var portal = PortalOf(context);
         lock (portal.Sync)
         {
             portal.Deleted = true;
@@ -193,25 +150,25 @@ public static partial class ControlEndpoints
         return Results.NoContent();
     }
 
-    static async Task<IResult> MovePortal(HttpRequest request, Emulator emulator, CancellationToken ct)
+    static async Task<IResult> MovePortal(HttpContext context, Emulator emulator, CancellationToken ct)
     {
-        var portal = PortalOf(request.HttpContext);
-
+        var portal = PortalOf(context);
         await emulator.MoveAsync(portal, ct);
-        return Results.Json(new { domain = portal.Domain, clientEndpoint = portal.ClientEndpoint });
+        return Results.Json(new MovedPortal(portal.Domain, portal.ClientEndpoint));
     }
 
-    static Task<IResult> UpdateApp(HttpRequest request) => Guard(async () =>
+    static IResult UpdateApp(AppChange change, HttpContext context)
     {
-        var portal = PortalOf(request.HttpContext);
-
-        var body = await BodyAsync(request);
-        ApplyAppSettings(portal, body);
-        if (OptionalBool(body, "rotateApplicationToken") == true)
+        var portal = PortalOf(context);
+        ApplyAppSettings(portal, change);
+        lock (portal.Sync)
         {
-            portal.App.ApplicationToken = Emulator.RandomHex(16);
-        }
+            if (change.RotateApplicationToken == true)
+            {
+                portal.App.ApplicationToken = Emulator.RandomHex(16);
+            }
 
-        return Results.Json(new { applicationToken = portal.App.ApplicationToken });
-    });
+            return Results.Json(new AppTokenAnswer(portal.App.ApplicationToken));
+        }
+    }
 }

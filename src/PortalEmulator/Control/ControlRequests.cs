@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace PortalEmulator.Control;
 
@@ -36,8 +38,8 @@ public sealed record TokenExpiry([property: Required(AllowEmptyStrings = false, 
 
 /// <summary><c>POST /_emulator/portals/{memberId}/quirks</c>: ways a broken or hostile portal misbehaves.</summary>
 public sealed record QuirksChange(
-    bool? IgnoreStart,
-    [property: Range(0, 1_000_000, ErrorMessage = "'padRowsBytes' must be between 0 and 1000000")] int? PadRowsBytes);
+    bool? IgnoreStart = null,
+    [property: Range(0, 1_000_000, ErrorMessage = "'padRowsBytes' must be between 0 and 1000000")] int? PadRowsBytes = null);
 
 /// <summary><c>POST /_emulator/portals/{memberId}/limits</c>: the portal's leaky bucket and operating time.</summary>
 public sealed record LimitsChange(
@@ -54,3 +56,134 @@ public sealed record ExternalLoadRequest(
 public sealed record OperatingTimeRequest(
     [property: Required(AllowEmptyStrings = false, ErrorMessage = "'method' is required")] string? Method,
     [property: Required(ErrorMessage = "'seconds' is required")] double? Seconds);
+
+/// <summary>The app's registration on a portal: where its pages and events go, its scope, its state.</summary>
+public record AppSettings(
+    [property: Url(ErrorMessage = "'handlerUrl' must be an absolute URL")] string? HandlerUrl = null,
+    [property: Url(ErrorMessage = "'installUrl' must be an absolute URL")] string? InstallUrl = null,
+    [property: Url(ErrorMessage = "'eventHandlerUrl' must be an absolute URL")] string? EventHandlerUrl = null,
+    string? Scope = null,
+    bool? Deleted = null,
+    bool? Uninstalled = null,
+    bool? PaymentRequired = null,
+    bool? InstallFinished = null);
+
+/// <summary><c>POST /_emulator/portals</c>: a new portal with the app registered on it (its settings beside).</summary>
+public sealed record NewPortal(
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'clientId' is required")] string? ClientId,
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'clientSecret' is required")] string? ClientSecret,
+    [property: AllowedValues("demo", "empty", null, ErrorMessage = "'seed' must be \"demo\" or \"empty\"")] string? Seed = null,
+    [property: AllowedValues("en", "ru", null, ErrorMessage = "'language' must be \"en\" or \"ru\"")] string? Language = null,
+    string? HandlerUrl = null,
+    string? InstallUrl = null,
+    string? EventHandlerUrl = null,
+    string? Scope = null,
+    bool? Deleted = null,
+    bool? Uninstalled = null,
+    bool? PaymentRequired = null,
+    bool? InstallFinished = null) : AppSettings(HandlerUrl, InstallUrl, EventHandlerUrl, Scope, Deleted, Uninstalled, PaymentRequired, InstallFinished);
+
+/// <summary><c>POST /_emulator/portals/{memberId}/app</c>: the app's settings change (a new application token on request).</summary>
+public sealed record AppChange(
+    string? HandlerUrl = null,
+    string? InstallUrl = null,
+    string? EventHandlerUrl = null,
+    string? Scope = null,
+    bool? Deleted = null,
+    bool? Uninstalled = null,
+    bool? PaymentRequired = null,
+    bool? InstallFinished = null,
+    bool? RotateApplicationToken = null) : AppSettings(HandlerUrl, InstallUrl, EventHandlerUrl, Scope, Deleted, Uninstalled, PaymentRequired, InstallFinished);
+
+/// <summary>
+/// <c>POST /_emulator/portals/{memberId}/install</c> and <c>/open</c>: the portal POSTs the app's page for a user
+/// (<c>finish</c>: the installer's script then finishes the install).
+/// </summary>
+/// <param name="PlacementOptions">Sent as it is when a string, as JSON when an object or array; <c>null</c> leaves
+/// the field out; absent, the portal picks the shape an ordinary open has.</param>
+public sealed record AppPageRequest(
+    [property: Url(ErrorMessage = "'url' must be an absolute URL")] string? Url = null,
+    [property: Range(1, int.MaxValue, ErrorMessage = "'userId' must be a user id")] int? UserId = null,
+    string? Lang = null,
+    string? Placement = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] JsonElement PlacementOptions = default,
+    bool? Finish = null) : IValidatableObject
+{
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PlacementOptions.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+        {
+            yield return new ValidationResult("'placementOptions' must be a string, an object, an array or null", [nameof(PlacementOptions)]);
+        }
+    }
+}
+
+/// <summary><c>POST /_emulator/portals/{memberId}/events</c>: the portal sends an app event to the app's handler.</summary>
+/// <param name="Uninstall">For ONAPPUNINSTALL: the portal removes the app first (the default), or only tells the app.</param>
+/// <param name="WithTokens">For ONAPPINSTALL and ONAPPUPDATE: with a user's tokens (the default), or none.</param>
+public sealed record AppEventRequest(
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'event' is required")]
+    [property: RegularExpression("(?i)^(ONAPPINSTALL|ONAPPUPDATE|ONAPPUNINSTALL)$", ErrorMessage = "'event' must be ONAPPINSTALL, ONAPPUPDATE or ONAPPUNINSTALL")] string? Event,
+    [property: Url(ErrorMessage = "'url' must be an absolute URL")] string? Url = null,
+    [property: Range(1, int.MaxValue, ErrorMessage = "'userId' must be a user id")] int? UserId = null,
+    string? ApplicationToken = null,
+    bool? Uninstall = null,
+    bool? Clean = null,
+    bool? WithTokens = null);
+
+/// <summary><c>POST /_emulator/portals/{memberId}/faults</c>: the portal's next answers on a method fail, hang or drop.</summary>
+/// <param name="Skip">Calls let through before the fault starts.</param>
+/// <param name="Share">Instead of a count: the share of calls that meet the fault, at random.</param>
+public sealed record FaultRequest(
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'method' is required")] string? Method,
+    int? Count = null,
+    [property: Range(0, int.MaxValue, ErrorMessage = "'skip' must be 0 or more")] int? Skip = null,
+    [property: Range(0.0, 1.0, ErrorMessage = "'share' must be between 0 and 1")] double? Share = null,
+    [property: AllowedValues("error", "hang", "drop", "commitThenDrop", "commitThenHang", null,
+        ErrorMessage = "'mode' must be error, hang, drop, commitThenDrop or commitThenHang")] string? Mode = null,
+    [property: Range(200, 599, ErrorMessage = "'status' must be an HTTP status")] int? Status = null,
+    string? Error = null,
+    string? ErrorDescription = null,
+    [property: Range(0, int.MaxValue, ErrorMessage = "'delayMs' must be 0 or more")] int? DelayMs = null,
+    string? RawBody = null,
+    string? Location = null) : IValidatableObject
+{
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if ((Count ?? 1) < 1 && (Share ?? 0) <= 0)
+        {
+            yield return new ValidationResult("'count' must be at least 1, or 'share' above 0", [nameof(Count)]);
+        }
+
+        if ((Mode ?? "error") == "error" && Error is null && RawBody is null)
+        {
+            yield return new ValidationResult("'error' (or 'rawBody') is required for mode error", [nameof(Error)]);
+        }
+    }
+}
+
+/// <summary><c>POST /_emulator/oauth/faults</c>: the OAuth server's next answers on <c>path</c> come late, or as an error.</summary>
+/// <param name="Mode"><c>hang</c> (the default): late before anything happens; <c>commitThenHang</c>: the grant is made, then its answer is late.</param>
+public sealed record OAuthFaultRequest(
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'path' is required")]
+    [property: AllowedValues("token", "app.info", ErrorMessage = "'path' must be token or app.info")] string? Path,
+    [property: Range(1, int.MaxValue, ErrorMessage = "'count' must be at least 1")] int? Count = null,
+    [property: Range(0, int.MaxValue, ErrorMessage = "'delayMs' must be 0 or more")] int? DelayMs = null,
+    string? Error = null,
+    [property: Range(200, 599, ErrorMessage = "'status' must be an HTTP status")] int? Status = null,
+    string? ErrorDescription = null,
+    [property: AllowedValues("hang", "commitThenHang", null, ErrorMessage = "'mode' must be hang or commitThenHang")] string? Mode = null) : IValidatableObject
+{
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Mode == "commitThenHang" && Error is not null)
+        {
+            yield return new ValidationResult("'mode' commitThenHang takes no 'error'", [nameof(Mode)]);
+        }
+
+        if (Error is null && (DelayMs ?? 0) == 0)
+        {
+            yield return new ValidationResult("a fault needs 'delayMs' above 0 or an 'error'", [nameof(DelayMs)]);
+        }
+    }
+}

@@ -43,7 +43,7 @@ public static partial class ControlEndpoints
             }
         }
 
-        return Results.Json(new { firstId = ids[0], lastId = ids[^1] });
+        return Results.Json(new ContactsAdded(ids[0], ids[^1]));
     }
 
     /// <summary>Creates a call list directly in the portal's data (no REST call is logged).</summary>
@@ -61,7 +61,7 @@ public static partial class ControlEndpoints
             }
 
             var list = DemoSeed.AddCallList(portal, type, request.CreatedById ?? 1, request.WebFormId, ids, emulator.Time.GetUtcNow().UtcDateTime);
-            return Results.Json(new { id = list.Id });
+            return Results.Json(new CallListAdded(list.Id));
         }
     }
 }

@@ -26,7 +26,7 @@ static class UserRights
             user.Admin = admin ?? user.Admin;
             user.ReadsAll = crmRead is null ? user.ReadsAll : crmRead == "all";
             user.Active = active ?? user.Active;
-            return Results.Json(new { id = user.Id, admin = user.Admin, crmRead = CrmRead(user), active = user.Active });
+            return Results.Json(UserState.Of(user));
         }
     }
 }

@@ -51,3 +51,52 @@ public sealed record AppFramePost(string Url, IReadOnlyDictionary<string, string
         return new AppFramePost(appUrl + (appUrl.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query, fields, grant, appSid);
     }
 }
+
+/// <summary>
+/// An app event (<c>ONAPPINSTALL</c>, <c>ONAPPUPDATE</c>, <c>ONAPPUNINSTALL</c>) the portal POSTs, form-encoded, to the
+/// app's event handler: the portal and the application token in <c>auth[…]</c>, a user's tokens with it when the
+/// event comes from a user (https://apidocs.bitrix24.com/api-reference/common/events/index.html).
+/// </summary>
+public sealed record AppEventPost(IReadOnlyList<KeyValuePair<string, string>> Fields)
+{
+    /// <param name="withTokens">ONAPPINSTALL and ONAPPUPDATE: with the user's tokens, or none (an event not tied to a user).</param>
+    /// <param name="clean">ONAPPUNINSTALL: the administrator asked to delete the app's data.</param>
+    public static AppEventPost Create(Emulator emulator, Portal portal, string eventName, int userId, string applicationToken, bool withTokens, bool clean)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("event", eventName),
+            new("event_handler_id", "1"),
+            new("data[LANGUAGE_ID]", portal.Language),
+            new("ts", emulator.Time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            new("auth[domain]", portal.Domain),
+            new("auth[server_endpoint]", emulator.OAuthServer + "rest/"),
+            new("auth[client_endpoint]", portal.ClientEndpoint),
+            new("auth[member_id]", portal.MemberId),
+            new("auth[application_token]", applicationToken),
+        };
+        if (eventName == "ONAPPUNINSTALL")
+        {
+            fields.Add(new("data[CLEAN]", clean ? "1" : "0"));
+            return new AppEventPost(fields);
+        }
+
+        fields.AddRange([new("data[VERSION]", "1"), new("data[ACTIVE]", "Y"), new("data[INSTALLED]", "Y")]);
+        if (withTokens)
+        {
+            var grant = emulator.IssueTokens(portal, userId);
+            fields.AddRange(
+            [
+                new("auth[access_token]", grant.AccessToken),
+                new("auth[expires]", grant.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+                new("auth[expires_in]", emulator.Options.AccessTokenLifetimeSeconds.ToString(CultureInfo.InvariantCulture)),
+                new("auth[scope]", portal.App.Scope),
+                new("auth[status]", portal.LicenseStatus),
+                new("auth[user_id]", userId.ToString(CultureInfo.InvariantCulture)),
+                new("auth[refresh_token]", grant.RefreshToken),
+            ]);
+        }
+
+        return new AppEventPost(fields);
+    }
+}

@@ -36,7 +36,7 @@ public sealed partial class Bitrix24ClientTests
         await using var harness = new ClientHarness(Control);
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
-        await Control.FaultAsync(portal, new { method = "batch", count = 3, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await Control.FaultAsync(portal, new(Method: "batch", Count: 3, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
         await Assert.ThrowsAsync<Bitrix24ApiException>(() => harness.Client.BatchAsync(account,
             [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = 1 }), new BatchCommand("crm.calllist.add", new JsonObject { ["ENTITY_TYPE"] = "CONTACT", ["ENTITIES"] = new JsonArray(1, 2) })]));
@@ -52,7 +52,7 @@ public sealed partial class Bitrix24ClientTests
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
         await harness.Client.CallAsync(account, "crm.contact.list", null);
-        await Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 500 });
+        await Control.AddOperatingTimeAsync(portal, "crm.contact.list", 500);
 
         var first = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
         var reached = (await Control.RequestsAsync(portal)).Count(r => r.Method == "crm.contact.list");
@@ -80,8 +80,8 @@ public sealed partial class Bitrix24ClientTests
         var portal = await Control.CreatePortalAsync();
         await Control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         var account = harness.Account(portal, portal.Admin);
-        var load = await Control.LoadAsync(portal, new { requests = 50 });
-        Assert.Equal(50, (int)load["accepted"]!);
+        var load = await Control.LoadAsync(portal, 50);
+        Assert.Equal(50, load.Accepted);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => harness.Client.CallAsync(account, "crm.calllist.list", null)));
 

@@ -61,7 +61,7 @@ public sealed partial class Bitrix24ClientTests
         await using var harness = new ClientHarness(Control, new() { ["Bitrix24:MaxResponseBytes"] = "65536" });
         var hostile = await Control.CreatePortalAsync();
         var other = await Control.CreatePortalAsync();
-        await Control.FaultAsync(hostile, new { method = "profile", status = 200, rawBody = "{\"result\":\"" + new string('x', 300_000) + "\"}" });
+        await Control.FaultAsync(hostile, new(Method: "profile", Status: 200, RawBody: "{\"result\":\"" + new string('x', 300_000) + "\"}"));
 
         await Assert.ThrowsAsync<Bitrix24ResponseTooLargeException>(() => harness.Client.CallAsync(harness.Account(hostile, hostile.Admin), "profile", null));
 
@@ -81,7 +81,7 @@ public sealed partial class Bitrix24ClientTests
         }
 
         var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 200));
-        await Control.QuirksAsync(portal, new { ignoreStart = true });
+        await Control.QuirksAsync(portal, new(IgnoreStart: true));
         var account = harness.Account(portal, portal.Admin);
 
         var lists = await harness.Client.ReadAllAsync(account, "crm.calllist.list", null, Bitrix24Paging.UntilShortPage);

@@ -142,7 +142,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var portal = await Control.CreatePortalAsync();
         await Control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);
         var account = harness.Account(portal, portal.Admin);
-        await Control.FaultAsync(portal, new { method = "crm.calllist.get", count = 1, status = 503, error = "QUERY_LIMIT_EXCEEDED" });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.get", Count: 1, Status: 503, Error: "QUERY_LIMIT_EXCEEDED"));
 
         await harness.Client.CallAsync(account, "crm.calllist.get", new { ID = 1 });
 
@@ -159,18 +159,18 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
 
-        await Control.FaultAsync(portal, new { method = "crm.calllist.list", count = 2, status = 503, error = "QUERY_LIMIT_EXCEEDED", errorDescription = "Too many requests" });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.list", Count: 2, Status: 503, Error: "QUERY_LIMIT_EXCEEDED", ErrorDescription: "Too many requests"));
         var lists = await harness.Client.CallAsync(account, "crm.calllist.list", null);
         Assert.Equal(3, lists.Result.GetArrayLength());
 
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", count = 1, status = 503, error = "QUERY_LIMIT_EXCEEDED" });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", Count: 1, Status: 503, Error: "QUERY_LIMIT_EXCEEDED"));
         await Assert.ThrowsAsync<Bitrix24RateLimitException>(() =>
             harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1, 2 } }));
 
         var log = await Control.RequestsAsync(portal);
         Assert.Equal(3, log.Count(r => r.Method == "crm.calllist.list"));
         Assert.Single(log, r => r.Method == "crm.calllist.add");
-        Assert.Equal(3, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+        Assert.Equal(3, (await Control.GetPortalAsync(portal)).CallLists.Count);
     }
 
     [Theory]
@@ -182,7 +182,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         await using var harness = new ClientHarness(Control);
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
-        await Control.FaultAsync(portal, new { method, count = 2, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await Control.FaultAsync(portal, new(Method: method, Count: 2, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
         object parameters = method switch
         {
@@ -211,14 +211,14 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
 
-        await Control.FaultAsync(portal, new { method = "crm.calllist.get", mode = "drop" });
-        await Control.FaultAsync(portal, new { method = "crm.calllist.statuslist", mode = "hang", delayMs = 5000 });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.get", Mode: "drop"));
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.statuslist", Mode: "hang", DelayMs: 5000));
         await harness.Client.CallAsync(account, "crm.calllist.get", new { ID = 1 });
         await harness.Client.CallAsync(account, "crm.calllist.statuslist", null);
 
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", mode = "drop" });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", Mode: "drop"));
         await Assert.ThrowsAsync<Bitrix24ConnectionException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", mode = "hang", delayMs = 5000 });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", Mode: "hang", DelayMs: 5000));
         await Assert.ThrowsAsync<Bitrix24TimeoutException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
 
         var log = await Control.WaitForRequestsAsync(portal, l => l.Count(r => r.Method == "crm.calllist.add") >= 2 && l.Count(r => r.Method == "crm.calllist.statuslist") >= 2);
@@ -228,7 +228,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         Assert.Equal([499, 200], statuses.OrderBy(r => r.At).Select(r => r.Status));
         Assert.True(statuses.Max(r => r.At) - statuses.Min(r => r.At) >= 450, "the retry came before the first attempt timed out");
         Assert.Equal(2, log.Count(r => r.Method == "crm.calllist.add"));
-        Assert.Equal(0, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count(l => (int)l!["id"]! > 3));
+        Assert.Equal(0, (await Control.GetPortalAsync(portal)).CallLists.Count(l => l.Id > 3));
     }
 
     [Fact]
@@ -269,13 +269,13 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var deleted = await Control.CreatePortalAsync();
         var deletedAccount = harness.Account(deleted, deleted.Admin);
         await Control.ExpireAsync(deleted.Admin.AccessToken);
-        await Control.UpdateAppAsync(deleted, new { deleted = true });
+        await Control.UpdateAppAsync(deleted, new(Deleted: true));
         await Assert.ThrowsAsync<Bitrix24AppDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
 
         var unpaid = await Control.CreatePortalAsync();
         var unpaidAccount = harness.Account(unpaid, unpaid.Admin);
         await Control.ExpireAsync(unpaid.Admin.AccessToken);
-        await Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+        await Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
         await Assert.ThrowsAsync<Bitrix24PaymentRequiredException>(() => harness.Client.CallAsync(unpaidAccount, "profile", null));
 
         await using var misconfigured = new ClientHarness(Control, new() { ["Bitrix24:ClientSecret"] = "wrong" });
@@ -299,18 +299,18 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var listError = await Assert.ThrowsAsync<Bitrix24ApiException>(() => harness.Client.CallAsync(account, "crm.calllist.get", new { ID = 999 }));
         Assert.Equal(("LIST_ID_ERROR", 400), (listError.Code, listError.HttpStatus));
 
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "<html><body>502 Bad Gateway</body></html>", status = 502 });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", RawBody: "<html><body>502 Bad Gateway</body></html>", Status: 502));
         var html = await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
         Assert.Equal(502, html.HttpStatus);
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "", status = 200 });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", RawBody: "", Status: 200));
         await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
-        await Control.FaultAsync(portal, new { method = "crm.calllist.add", rawBody = "{\"result\":", status = 200 });
+        await Control.FaultAsync(portal, new(Method: "crm.calllist.add", RawBody: "{\"result\":", Status: 200));
         await Assert.ThrowsAsync<Bitrix24UnexpectedResponseException>(() => harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } }));
         // A byte order mark before the JSON (some proxies add one) is not an error.
-        await Control.FaultAsync(portal, new { method = "profile", rawBody = "\uFEFF{\"result\":{\"ID\":\"7\"}}", status = 200 });
+        await Control.FaultAsync(portal, new(Method: "profile", RawBody: "\uFEFF{\"result\":{\"ID\":\"7\"}}", Status: 200));
         Assert.Equal("7", (await harness.Client.CallAsync(account, "profile", null)).Result.GetProperty("ID").GetString());
 
-        await Control.AddOperatingTimeAsync(portal, new { method = "crm.contact.list", seconds = 500 });
+        await Control.AddOperatingTimeAsync(portal, "crm.contact.list", 500);
         var limited = await Assert.ThrowsAsync<Bitrix24OperationTimeLimitException>(() => harness.Client.CallAsync(account, "crm.contact.list", null));
         Assert.True(limited.ResetAt > DateTimeOffset.UtcNow);
         var before = (await Control.RequestsAsync(portal)).Count;
@@ -320,7 +320,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
 
         var deleted = await Control.CreatePortalAsync();
         var deletedAccount = harness.Account(deleted, deleted.Admin);
-        await Control.DeleteAsync(deleted, new { });
+        await Control.DeleteAsync(deleted);
         var gone = await Assert.ThrowsAsync<Bitrix24PortalDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
         Assert.Equal("PORTAL_DELETED", gone.Code);
     }
@@ -331,13 +331,13 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         await using var harness = new ClientHarness(Control);
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
-        var newDomain = (string)(await Control.MoveAsync(portal, new { }))["domain"]!;
+        var newDomain = (string)(await Control.MoveAsync(portal)).Domain;
 
         // crm.calllist.add is not repeatable, but a redirect answers before anything runs.
         var created = await harness.Client.CallAsync(account, "crm.calllist.add", new { ENTITY_TYPE = "CONTACT", ENTITIES = new[] { 1 } });
         Assert.Equal(4, created.Result.GetInt32());
         Assert.Equal(new Uri($"http://{newDomain}/rest/"), harness.Portals.Moves[portal.MemberId]);
-        Assert.Equal(4, (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Count);
+        Assert.Equal(4, (await Control.GetPortalAsync(portal)).CallLists.Count);
     }
 
     [Fact]
@@ -347,7 +347,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var portal = await Control.CreatePortalAsync();
         var account = harness.Account(portal, portal.Admin);
         var trap = await Control.CreatePortalAsync();
-        await Control.FaultAsync(portal, new { method = "profile", status = 302, rawBody = "", location = $"http://{trap.Domain}/rest/profile.json" });
+        await Control.FaultAsync(portal, new(Method: "profile", Status: 302, RawBody: "", Location: $"http://{trap.Domain}/rest/profile.json"));
 
         var error = await Assert.ThrowsAsync<Bitrix24PortalMovedException>(() => harness.Client.CallAsync(account, "profile", null));
         Assert.Equal(trap.Domain, error.NewDomain);

@@ -19,7 +19,7 @@ public sealed class ReadMemoryTests(EmulatorFixture emulator) : IClassFixture<Em
         var portal = await emulator.Control.CreatePortalAsync(seed: "empty");
         var (first, last) = await emulator.Control.AddContactsAsync(portal, Rows, assignedById: 1);
         var list = await emulator.Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, last - first + 1));
-        await emulator.Control.QuirksAsync(portal, new { padRowsBytes = 6000 });
+        await emulator.Control.QuirksAsync(portal, new(PadRowsBytes: 6000));
         return (portal, list);
     }
 

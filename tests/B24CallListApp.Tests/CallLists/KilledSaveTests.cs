@@ -22,7 +22,7 @@ public sealed class KilledSaveTests(PostgresAppFixture app) : IClassFixture<Post
         var dying = await WorkspaceClient.OpenAsync(app, portal, 1, appUrl: doomed.Url);
         var picker = await dying.PostAsync("lists/1/add");
         // The doomed instance's save stalls in its read (the portal hangs), holding the lease when it is killed.
-        await app.Control.FaultAsync(portal, new { method = "batch", count = 1, mode = "hang", delayMs = 60_000 });
+        await app.Control.FaultAsync(portal, new(Method: "batch", Count: 1, Mode: "hang", DelayMs: 60_000));
         var stalled = dying.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormTokenFor("add:1")!), new("selected", "30")]);
         var key = $"calllist:{portal.MemberId}:1";
         await using (var db = await app.Factory.Services.GetRequiredService<IDbContextFactory<AppDb>>().CreateDbContextAsync())

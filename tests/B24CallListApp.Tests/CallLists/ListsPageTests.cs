@@ -52,8 +52,8 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
     [Fact]
     public async Task A_russian_portals_call_statuses_show_by_the_names_it_gives()
     {
-        var portal = await app.Control.CreatePortalAsync(extra: new { language = "ru", handlerUrl = app.AppUrl.ToString(), installUrl = app.AppUrl + "install" });
-        await app.Control.InstallAsync(portal, new { finish = true });
+        var portal = await app.Control.CreatePortalAsync(language: "ru", app: new(HandlerUrl: app.AppUrl.ToString(), InstallUrl: app.AppUrl + "install"));
+        await app.Control.InstallAsync(portal, new(Finish: true));
         var manager = await WorkspaceClient.OpenAsync(app, portal, 2, lang: "ru");
 
         var page = await manager.ListAsync(1);

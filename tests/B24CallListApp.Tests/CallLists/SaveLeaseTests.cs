@@ -17,7 +17,7 @@ public sealed class SaveLeaseTests(AppFixture app) : IClassFixture<AppFixture>
         var admin = await WorkspaceClient.OpenAsync(app, portal, 1);
         var picker = await admin.PostAsync("lists/1/add");
         // The save's read hangs for three seconds: meanwhile its holder stalls past the term and another instance takes over.
-        await app.Control.FaultAsync(portal, new { method = "batch", count = 1, mode = "hang", delayMs = 3000 });
+        await app.Control.FaultAsync(portal, new(Method: "batch", Count: 1, Mode: "hang", DelayMs: 3000));
 
         var save = admin.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormTokenFor("add:1")!), new("selected", "30")]);
         var key = $"calllist:{portal.MemberId}:1";

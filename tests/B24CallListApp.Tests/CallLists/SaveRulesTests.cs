@@ -99,7 +99,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         // "No form": the one save that leaves WEBFORM_ID out, and the participants stay.
         Assert.Null(WorkspaceClient.WebFormId(updates[1]));
         Assert.Equal(ListOne, WorkspaceClient.Entities(updates[1]));
-        Assert.Null((int?)(await admin.ListStateAsync(1))["webFormId"]);
+        Assert.Null((await admin.ListStateAsync(1)).WebFormId);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task A_503_on_the_update_is_retried_and_the_save_goes_through_once()
     {
         var admin = await OpenAsync(1);
-        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 1, status = 503, error = "OVERLOAD_LIMIT" });
+        await app.Control.FaultAsync(admin.Portal, new(Method: "crm.calllist.update", Count: 1, Status: 503, Error: "OVERLOAD_LIMIT"));
 
         var page = await admin.AddSelectedAsync(1, [30]);
 
@@ -214,12 +214,12 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task Faults_on_reading_the_participants_are_retried_and_a_read_that_keeps_failing_sends_nothing()
     {
         var admin = await OpenAsync(1);
-        await app.Control.FaultAsync(admin.Portal, new { method = "batch", count = 1, status = 503, error = "OVERLOAD_LIMIT" });
+        await app.Control.FaultAsync(admin.Portal, new(Method: "batch", Count: 1, Status: 503, Error: "OVERLOAD_LIMIT"));
         var retried = await admin.AddSelectedAsync(1, [30]);
         Assert.Equal(200, retried.Status);
         Assert.Equal([.. ListOne, 30], await admin.ParticipantsAsync(1));
 
-        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.items.get", count = 500, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await app.Control.FaultAsync(admin.Portal, new(Method: "crm.calllist.items.get", Count: 500, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
         var picker = await admin.PostAsync("lists/1/add");
         Assert.Equal(503, picker.Status);
         Assert.Equal("PortalUnreachable", picker.MessageKey);
@@ -231,14 +231,14 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task An_update_that_keeps_failing_leaves_the_list_as_it_was_and_says_so()
     {
         var admin = await OpenAsync(1);
-        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 10, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await app.Control.FaultAsync(admin.Portal, new(Method: "crm.calllist.update", Count: 10, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
         var page = await admin.AddSelectedAsync(1, [30]);
 
         Assert.Equal(503, page.Status);
         Assert.Contains("did not save the change", page.AlertText, StringComparison.Ordinal);
         Assert.Equal(ListOne, await admin.ParticipantsAsync(1));
-        Assert.Equal(3, (int)(await admin.ListStateAsync(1))["webFormId"]!);
+        Assert.Equal(3, (await admin.ListStateAsync(1)).WebFormId);
     }
 
     [Fact]
@@ -247,7 +247,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var (instance, admin) = await OwnInstanceAsync(1, new() { ["Bitrix24:RequestTimeout"] = "00:00:02", ["Bitrix24:MaxRetries"] = "0" });
         await using var _ = instance;
         var picker = await admin.PostAsync("lists/1/add");
-        await app.Control.FaultAsync(admin.Portal, new { method = "crm.calllist.update", count = 1, mode = "commitThenHang" });
+        await app.Control.FaultAsync(admin.Portal, new(Method: "crm.calllist.update", Count: 1, Mode: "commitThenHang"));
 
         var page = await admin.PostAsync("lists/1/add?handler=addselected", [new("__form", picker.FormTokenFor("add:1")!), new("selected", "30")]);
 
@@ -263,14 +263,14 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var (instance, manager) = await OwnInstanceAsync(2, new() { ["Bitrix24:RequestTimeout"] = "00:00:02" });
         await using var _ = instance;
         var form = await manager.PostAsync("lists/new");
-        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
+        await app.Control.FaultAsync(manager.Portal, new(Method: "crm.calllist.add", Count: 1, Mode: "commitThenDrop"));
 
         var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormTokenFor("new")!), new("type", "CONTACT"), new("selected", "4"), new("selected", "7"), new("form", "none")]);
 
         Assert.Equal(200, page.Status);
         Assert.Contains("Call list #4 was created with 2 participants.", page.StatusText, StringComparison.Ordinal);
         Assert.Single(await app.Control.RequestsAsync(manager.Portal), r => r.Method == "crm.calllist.add");
-        Assert.Equal(4, (await app.Control.GetPortalAsync(manager.Portal))["callLists"]!.AsArray().Count);
+        Assert.Equal(4, (await app.Control.GetPortalAsync(manager.Portal)).CallLists.Count);
     }
 
     [Fact]
@@ -279,9 +279,9 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var (instance, manager) = await OwnInstanceAsync(2, new() { ["Bitrix24:RequestTimeout"] = "00:00:02" });
         await using var _ = instance;
         var form = await manager.PostAsync("lists/new");
-        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.add", count = 1, mode = "commitThenDrop" });
+        await app.Control.FaultAsync(manager.Portal, new(Method: "crm.calllist.add", Count: 1, Mode: "commitThenDrop"));
         // The look for the list that may have been created fails too (the first crm.calllist.list, before the add, passes).
-        await app.Control.FaultAsync(manager.Portal, new { method = "crm.calllist.list", skip = 1, count = 20, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await app.Control.FaultAsync(manager.Portal, new(Method: "crm.calllist.list", Skip: 1, Count: 20, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
         var page = await manager.PostAsync("lists/new?handler=create", [new("__form", form.FormTokenFor("new")!), new("type", "CONTACT"), new("selected", "4"), new("form", "none")]);
 
@@ -296,7 +296,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
         var (instance, admin) = await OwnInstanceAsync(1, new() { ["Bitrix24:RateLimit:BurstLimit"] = "50", ["Bitrix24:RateLimit:RequestsPerSecond"] = "2" });
         await using var _ = instance;
         await app.Control.SetLimitsAsync(admin.Portal, drainPerSecond: 2, capacity: 50);
-        await app.Control.LoadAsync(admin.Portal, new { requests = 50 });
+        await app.Control.LoadAsync(admin.Portal, 50);
 
         var page = await admin.AddSelectedAsync(1, [30]);
 
@@ -310,8 +310,8 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     {
         var instance = app.CreateApp(settings: settings);
         var url = AppFixture.AddressOf(instance);
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = url + "install", handlerUrl = url.ToString() });
-        await app.Control.InstallAsync(portal, new { finish = true });
+        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: url + "install", HandlerUrl: url.ToString()));
+        await app.Control.InstallAsync(portal, new(Finish: true));
         return (instance, await WorkspaceClient.OpenAsync(app, portal, userId, appUrl: url));
     }
 }

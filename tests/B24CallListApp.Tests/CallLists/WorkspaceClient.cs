@@ -18,8 +18,8 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
 
     public static async Task<WorkspaceClient> OpenAsync(AppFixture app, EmulatedPortal portal, int userId, string lang = "en", Uri? appUrl = null)
     {
-        var open = await app.Control.OpenAsync(portal, new { userId, lang, url = (appUrl ?? app.AppUrl).ToString() });
-        var page = new AppPage((int)open["status"]!, (string)open["body"]!);
+        var open = await app.Control.OpenAsync(portal, new(UserId: userId, Lang: lang, Url: (appUrl ?? app.AppUrl).ToString()));
+        var page = new AppPage(open.Status, open.Body);
         Assert.True(page.Status == 200, $"open answered {page.Status}: {page.Html}");
         return new WorkspaceClient(app, portal, page.Session!, lang, appUrl);
     }
@@ -81,9 +81,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
     public static int? WebFormId(LoggedRequest update) =>
         update.Params is JsonObject p && p.TryGetPropertyValue("WEBFORM_ID", out var form) && form is not null ? int.Parse(form.ToString(), System.Globalization.CultureInfo.InvariantCulture) : null;
 
-    public async Task<JsonObject> ListStateAsync(int listId) =>
-        (await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Select(l => l!.AsObject()).Single(l => (int)l["id"]! == listId);
+    public Task<CallListState> ListStateAsync(int listId) => app.Control.CallListAsync(portal, listId);
 
-    public async Task<IReadOnlyList<int>> ParticipantsAsync(int listId) =>
-        (await ListStateAsync(listId))["items"]!.AsArray().Select(i => (int)i!["entityId"]!).ToList();
+    public Task<IReadOnlyList<int>> ParticipantsAsync(int listId) => app.Control.ParticipantsAsync(portal, listId);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using TestSupport;
@@ -71,10 +72,10 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var instance = app.CreateApp(services: s => s.AddSingleton<TimeProvider>(clock));
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install", handlerUrl = AppFixture.AddressOf(instance).ToString() });
-        await app.Control.InstallAsync(portal, new { finish = true });
-        var open = await app.Control.OpenAsync(portal, new { userId = 1 });
-        var session = new AppPage(200, (string)open["body"]!).Session!;
+        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: AppFixture.AddressOf(instance) + "install", HandlerUrl: AppFixture.AddressOf(instance).ToString()));
+        await app.Control.InstallAsync(portal, new(Finish: true));
+        var open = await app.Control.OpenAsync(portal, new(UserId: 1));
+        var session = new AppPage(200, open.Body).Session!;
         using var http = new HttpClient { BaseAddress = AppFixture.AddressOf(instance) };
 
         async Task<AppPage> ListAsync(string token)
@@ -213,8 +214,8 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     {
         var portal = await app.InstalledPortalAsync();
         var open = await app.Control.OpenAsync(portal,
-            new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "25" } });
-        var page = new AppPage((int)open["status"]!, (string)open["body"]!);
+            new(UserId: 2, Placement: "CRM_CONTACT_LIST_MENU", PlacementOptions: JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["ID"] = "25" })));
+        var page = new AppPage(open.Status, open.Body);
         Assert.Equal(200, page.Status);
         Assert.Contains("Add to call list", page.Html, StringComparison.Ordinal);
         Assert.Contains("<option value=\"1\">", page.Html, StringComparison.Ordinal);
@@ -235,10 +236,10 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     {
         var portal = await app.InstalledPortalAsync();
         var open = await app.Control.OpenAsync(portal,
-            new { userId = 2, placement = "CRM_CONTACT_LIST_MENU", placementOptions = new Dictionary<string, string> { ["ID"] = "27" } });
+            new(UserId: 2, Placement: "CRM_CONTACT_LIST_MENU", PlacementOptions: JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["ID"] = "27" })));
 
-        Assert.Equal(200, (int)open["status"]!);
-        Assert.Contains("data-message=\"EntityMissing\"", (string)open["body"]!, StringComparison.Ordinal);
+        Assert.Equal(200, open.Status);
+        Assert.Contains("data-message=\"EntityMissing\"", open.Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed partial class ServerTimingTests(AppFixture app) : IClassFixture<Ap
     {
         var portal = await app.InstalledPortalAsync();
         var user = await WorkspaceClient.OpenAsync(app, portal, 1);
-        await app.Control.FaultAsync(portal, new { method = "batch", mode = "hang", count = 1, delayMs = 400 });
+        await app.Control.FaultAsync(portal, new(Method: "batch", Mode: "hang", Count: 1, DelayMs: 400));
         var before = (await app.Control.RequestsAsync(portal)).Count(r => !r.InBatch);
 
         using var response = await app.Http.PostAsync(new Uri(app.AppUrl, "lists/1?LANG=en"), new FormUrlEncodedContent([new("__session", user.Session)]));

@@ -25,8 +25,8 @@ public sealed class TelemetryTests(AppFixture app) : IClassFixture<AppFixture>
         });
         var url = AppFixture.AddressOf(instance);
         await Health.WaitForAsync(app.Http, new Uri(url, "healthz"), a => a.Status == 200);
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = url + "install", handlerUrl = url.ToString() });
-        await app.Control.InstallAsync(portal, new { finish = true });
+        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: url + "install", HandlerUrl: url.ToString()));
+        await app.Control.InstallAsync(portal, new(Finish: true));
         var admin = await WorkspaceClient.OpenAsync(app, portal, 1, appUrl: url);
 
         var page = await admin.AddSelectedAsync(1, [30]);

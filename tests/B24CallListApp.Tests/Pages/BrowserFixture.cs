@@ -19,13 +19,8 @@ public sealed class BrowserFixture : AppFixture
     /// <summary>A new demo portal with the app installed and its install finished.</summary>
     public async Task<EmulatedPortal> InstalledPortalAsync(string language = "en")
     {
-        var portal = await Control.CreatePortalAsync(extra: new
-        {
-            handlerUrl = AppBaseForPortal.ToString(),
-            installUrl = AppBaseForPortal + "install",
-            language,
-        });
-        Assert.Equal(200, (int)(await Control.InstallAsync(portal, new { finish = true }))["status"]!);
+        var portal = await Control.CreatePortalAsync(language: language, app: new(HandlerUrl: AppBaseForPortal.ToString(), InstallUrl: AppBaseForPortal + "install"));
+        Assert.Equal(200, (await Control.InstallAsync(portal, new(Finish: true))).Status);
         return portal;
     }
 
@@ -44,8 +39,7 @@ public sealed class BrowserFixture : AppFixture
     }
 
     /// <summary>A list's participants as the portal holds them.</summary>
-    public async Task<IReadOnlyList<int>> ParticipantsAsync(EmulatedPortal portal, int listId) =>
-        (await Control.GetPortalAsync(portal))["callLists"]!.AsArray().Single(l => (int)l!["id"]! == listId)!["items"]!.AsArray().Select(i => (int)i!["entityId"]!).ToList();
+    public Task<IReadOnlyList<int>> ParticipantsAsync(EmulatedPortal portal, int listId) => Control.ParticipantsAsync(portal, listId);
 
     /// <summary>The ids of the contacts (or companies) an administrator reads with this filter, in the portal's order.</summary>
     public static async Task<IReadOnlyList<int>> IdsAsync(EmulatedPortal portal, string method, JsonObject filter)

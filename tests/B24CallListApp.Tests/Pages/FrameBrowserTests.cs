@@ -11,12 +11,8 @@ namespace B24CallListApp.Tests.Pages;
 /// </summary>
 public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<BrowserFixture>
 {
-    Task<EmulatedPortal> PortalAsync(bool installFinished = false) => app.Control.CreatePortalAsync(extra: new
-    {
-        handlerUrl = app.AppBaseForPortal.ToString(),
-        installUrl = app.AppBaseForPortal + "install",
-        installFinished,
-    });
+    Task<EmulatedPortal> PortalAsync(bool installFinished = false) => app.Control.CreatePortalAsync(
+        app: new(HandlerUrl: app.AppBaseForPortal.ToString(), InstallUrl: app.AppBaseForPortal + "install", InstallFinished: installFinished));
 
     async Task<PortalPageObject> PageAsync(EmulatedPortal portal) =>
         new(await (await app.Browser.NewContextAsync()).NewPageAsync(), portal);
@@ -25,7 +21,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     async Task<(EmulatedPortal Portal, PortalPageObject Ui)> OpenInstalledAsync(int userId)
     {
         var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
+        Assert.Equal(200, (await app.Control.InstallAsync(portal, new(Finish: true))).Status);
         var ui = await PageAsync(portal);
         await ui.OpenAsync(userId);
         await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
@@ -46,7 +42,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
         // The portal opens the installer page; its script says installFinish, and the portal reopens the app.
         await ui.OpenAsync(userId: 1);
         await Assertions.Expect(ui.CallLists.Table).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        Assert.True((bool)(await app.Control.GetPortalAsync(portal))["app"]!["installFinished"]!);
+        Assert.True((bool)(await app.Control.GetPortalAsync(portal)).App.InstallFinished);
 
         await ui.Page.GotoAsync($"http://{portal.Domain}/?user=1&view=contacts");
         await ui.Page.Locator("tr[data-entity-id='7'] button").ClickAsync();
@@ -66,7 +62,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
     public async Task The_app_opens_with_every_shape_of_placement_options(string? options)
     {
         var portal = await PortalAsync();
-        Assert.Equal(200, (int)(await app.Control.InstallAsync(portal, new { finish = true }))["status"]!);
+        Assert.Equal(200, (await app.Control.InstallAsync(portal, new(Finish: true))).Status);
         var ui = await PageAsync(portal);
 
         await ui.Page.GotoAsync($"http://{portal.Domain}/?user=2" + (options is null ? "" : "&options=" + Uri.EscapeDataString(options)));
@@ -106,8 +102,7 @@ public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<Browse
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
 
         await Assertions.Expect(ui.Status).ToContainTextAsync("Saved: 1 added, 0 removed.", new() { Timeout = 15_000 });
-        var items = (await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Single(l => (int)l!["id"]! == 2)!["items"]!.AsArray();
-        Assert.Equal(9, items.Count);
+        Assert.Equal(9, (await app.Control.ParticipantsAsync(portal, 2)).Count);
     }
 
     [Fact]

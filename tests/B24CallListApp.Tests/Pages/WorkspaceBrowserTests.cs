@@ -35,7 +35,7 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
     Task<IReadOnlyList<int>> ParticipantsAsync(EmulatedPortal portal, int listId) => app.ParticipantsAsync(portal, listId);
 
     async Task<int?> FormOfAsync(EmulatedPortal portal, int listId) =>
-        (int?)(await app.Control.GetPortalAsync(portal))["callLists"]!.AsArray().Single(l => (int)l!["id"]! == listId)!["webFormId"];
+        (await app.Control.CallListAsync(portal, listId)).WebFormId;
 
     [Fact]
     public async Task A_manager_browses_searches_by_name_and_adds_a_contact()

@@ -42,18 +42,18 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.True(admin.Admin);
 
         var state = await app.Control.GetPortalAsync(portal);
-        Assert.Equal(["CRM_CONTACT_LIST_MENU", "CRM_COMPANY_LIST_MENU"], state["placements"]!.AsArray().Select(p => (string)p!["placement"]!));
+        Assert.Equal(["CRM_CONTACT_LIST_MENU", "CRM_COMPANY_LIST_MENU"], state.Placements.Select(p => p.Placement));
 
-        var open = await app.Control.OpenAsync(portal, new { userId = 2, lang = "ru" });
-        Assert.Equal(200, (int)open["status"]!);
-        Assert.Contains($"frame-ancestors http://{portal.Domain}", (string)open["contentSecurityPolicy"]!, StringComparison.Ordinal);
-        Assert.Contains("Maria Petrova", (string)open["body"]!, StringComparison.Ordinal);
-        Assert.Contains("Списки обзвона", (string)open["body"]!, StringComparison.Ordinal);
+        var open = await app.Control.OpenAsync(portal, new(UserId: 2, Lang: "ru"));
+        Assert.Equal(200, open.Status);
+        Assert.Contains($"frame-ancestors http://{portal.Domain}", open.ContentSecurityPolicy, StringComparison.Ordinal);
+        Assert.Contains("Maria Petrova", open.Body, StringComparison.Ordinal);
+        Assert.Contains("Списки обзвона", open.Body, StringComparison.Ordinal);
         Assert.Equal(2, (await StoredAsync(portal.MemberId))!.Accounts.Count);
         Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
 
         // Reinstalling a working portal keeps it working.
-        await app.Control.InstallAsync(portal, new { });
+        await app.Control.InstallAsync(portal, new());
         Assert.Equal(PortalStatus.Active, (await StoredAsync(portal.MemberId))!.Status);
     }
 
@@ -61,22 +61,22 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task Reinstall_and_a_repeated_install_event_are_idempotent()
     {
         var portal = await app.InstalledPortalAsync();
-        await app.Control.InstallAsync(portal, new { });
-        var first = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
-        var second = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
-        Assert.Equal((200, 200), ((int)first["status"]!, (int)second["status"]!));
+        await app.Control.InstallAsync(portal, new());
+        var first = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
+        var second = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
+        Assert.Equal((200, 200), (first.Status, second.Status));
 
         var stored = await StoredAsync(portal.MemberId);
         Assert.Single(stored!.Accounts);
-        Assert.Equal(2, (await app.Control.GetPortalAsync(portal))["placements"]!.AsArray().Count);
+        Assert.Equal(2, (await app.Control.GetPortalAsync(portal)).Placements.Count);
     }
 
     [Fact]
     public async Task Install_by_event_alone_is_enough()
     {
-        var portal = await app.Control.CreatePortalAsync(extra: new { eventHandlerUrl = app.AppUrl + "install" });
-        var answer = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
-        Assert.Equal(200, (int)answer["status"]!);
+        var portal = await app.Control.CreatePortalAsync(app: new(EventHandlerUrl: app.AppUrl + "install"));
+        var answer = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
+        Assert.Equal(200, answer.Status);
         var stored = (await StoredAsync(portal.MemberId))!;
         Assert.Equal(PortalStatus.Active, stored.Status);
 
@@ -84,10 +84,10 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var profile = await app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>().CallAsync(B24CallListApp.Portals.PortalStore.AccountOf(stored, 1), "profile", null);
         Assert.True(profile.Result.GetProperty("ADMIN").GetBoolean());
         // And the event's application token is the one an uninstall must bring.
-        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0", uninstall = false });
-        Assert.Equal(401, (int)forged["status"]!);
-        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
-        Assert.Equal(200, (int)genuine["status"]!);
+        var forged = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", ApplicationToken: "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0", Uninstall: false));
+        Assert.Equal(401, forged.Status);
+        var genuine = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: true));
+        Assert.Equal(200, genuine.Status);
         Assert.Null(await StoredAsync(portal.MemberId));
     }
 
@@ -137,34 +137,34 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     {
         var kept = await app.InstalledPortalAsync();
         // A forged uninstall: the portal still has the app, the application token is a guess.
-        var wrong = await app.Control.SendEventAsync(kept, new { @event = "ONAPPUNINSTALL", applicationToken = "guessed0guessed0guessed0guessed00", clean = true, uninstall = false });
-        Assert.Equal(401, (int)wrong["status"]!);
+        var wrong = await app.Control.SendEventAsync(kept, new(Event: "ONAPPUNINSTALL", ApplicationToken: "guessed0guessed0guessed0guessed00", Clean: true, Uninstall: false));
+        Assert.Equal(401, wrong.Status);
         Assert.NotNull(await StoredAsync(kept.MemberId));
 
-        var soft = await app.Control.SendEventAsync(kept, new { @event = "ONAPPUNINSTALL", clean = false });
-        Assert.Equal(200, (int)soft["status"]!);
+        var soft = await app.Control.SendEventAsync(kept, new(Event: "ONAPPUNINSTALL", Clean: false));
+        Assert.Equal(200, soft.Status);
         var stored = await StoredAsync(kept.MemberId);
         Assert.Equal(PortalStatus.Uninstalled, stored!.Status);
         Assert.Empty(stored.Accounts);
 
         // The portal revoked the app's tokens: an open with one is refused.
-        var open = await app.Control.OpenAsync(kept, new { userId = 1 });
-        Assert.Equal(403, (int)open["status"]!);
+        var open = await app.Control.OpenAsync(kept, new(UserId: 1));
+        Assert.Equal(403, open.Status);
 
         // The portal has the app again, but the app never heard of it: it says the app was removed.
-        await app.Control.UpdateAppAsync(kept, new { uninstalled = false });
-        open = await app.Control.OpenAsync(kept, new { userId = 1 });
-        Assert.Equal(404, (int)open["status"]!);
-        Assert.Contains("data-message=\"Uninstalled\"", (string)open["body"]!, StringComparison.Ordinal);
+        await app.Control.UpdateAppAsync(kept, new(Uninstalled: false));
+        open = await app.Control.OpenAsync(kept, new(UserId: 1));
+        Assert.Equal(404, open.Status);
+        Assert.Contains("data-message=\"Uninstalled\"", open.Body, StringComparison.Ordinal);
 
         var cleaned = await app.InstalledPortalAsync();
-        var clean = await app.Control.SendEventAsync(cleaned, new { @event = "ONAPPUNINSTALL", clean = true });
-        Assert.Equal(200, (int)clean["status"]!);
+        var clean = await app.Control.SendEventAsync(cleaned, new(Event: "ONAPPUNINSTALL", Clean: true));
+        Assert.Equal(200, clean.Status);
         Assert.Null(await StoredAsync(cleaned.MemberId));
 
         // An unknown portal is a no-op, answered exactly as a wrong application token: nothing tells an outsider which portals use the app.
         var unknown = await PostFormAsync("events", new() { ["event"] = "ONAPPUNINSTALL", ["auth[member_id]"] = "0000", ["auth[application_token]"] = "guessed0guessed0guessed0guessed00" });
-        Assert.Equal(((int)wrong["status"]!, (string)wrong["body"]!), ((int)unknown.StatusCode, await unknown.Content.ReadAsStringAsync()));
+        Assert.Equal((wrong.Status, wrong.Body), ((int)unknown.StatusCode, await unknown.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     public async Task No_token_the_emulator_issued_is_stored_in_clear_text()
     {
         var portal = await app.InstalledPortalAsync();
-        await app.Control.OpenAsync(portal, new { userId = 2 });
+        await app.Control.OpenAsync(portal, new(UserId: 2));
         var bytes = app.DatabaseBytes();
         Assert.NotEmpty(bytes);
         var text = Encoding.Latin1.GetString(bytes);
@@ -278,7 +278,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var client = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.Bitrix24Client>();
         var store = app.Factory.Services.GetRequiredService<B24CallListApp.Bitrix24.IBitrix24TokenStore>();
         var portal = await app.InstalledPortalAsync();
-        await app.Control.OpenAsync(portal, new { userId = 2 });
+        await app.Control.OpenAsync(portal, new(UserId: 2));
         var opened = (await store.GetAsync(new(portal.MemberId, 2), default))!;
         await app.Control.ExpireAsync(opened.AccessToken);
         var account = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(portal.MemberId))!, 2);
@@ -297,17 +297,17 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         }
 
         var unpaid = await app.InstalledPortalAsync();
-        await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
-        Assert.Equal(402, (int)(await app.Control.OpenAsync(unpaid, new { userId = 1 }))["status"]!);
+        await app.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
+        Assert.Equal(402, (await app.Control.OpenAsync(unpaid, new(UserId: 1))).Status);
         var deleted = await app.InstalledPortalAsync();
-        await app.Control.DeleteAsync(deleted, new { });
+        await app.Control.DeleteAsync(deleted);
         var deletedAccount = B24CallListApp.Portals.PortalStore.AccountOf((await StoredAsync(deleted.MemberId))!, 1);
         await Assert.ThrowsAsync<B24CallListApp.Bitrix24.Bitrix24PortalDeletedException>(() => client.CallAsync(deletedAccount, "profile", null));
-        await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL" });
+        await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL"));
 
         // Every token the emulated cloud ever issued in this class's run, every application token, the client secret.
         var issued = await app.Control.SecretsAsync();
-        var secrets = new[] { "tokens", "applicationTokens", "clientSecrets" }.SelectMany(k => issued[k]!.AsArray().Select(n => (string)n!)).ToList();
+        var secrets = issued.Tokens.Concat(issued.ApplicationTokens).Concat(issued.ClientSecrets).ToList();
         Assert.True(secrets.Count > 20);
         var lines = app.Logs.Lines.ToList();
         Assert.Contains(lines, l => l.Contains("Refreshed the tokens", StringComparison.Ordinal));
@@ -344,7 +344,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         var session = await SessionAsync(portal, 2);
         Assert.Equal(200, (await MeAsync(session)).Status);
 
-        await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = false });
+        await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: false));
 
         var (status, body) = await MeAsync(session);
         Assert.Equal(404, status);

@@ -31,7 +31,7 @@ public sealed class KilledInstanceTests(PostgresAppFixture app) : IClassFixture<
         var stored = (await app.Factory.Services.GetRequiredService<IBitrix24TokenStore>().GetAsync(new AccountKey(portal.MemberId, 2), default))!;
         await app.Control.ExpireAsync(stored.AccessToken);
         var granted = await GrantedRefreshesAsync();
-        await app.Control.OAuthFaultAsync(new { path = "token", mode, delayMs = 60_000 });
+        await app.Control.OAuthFaultAsync(new(Path: "token", Mode: mode, DelayMs: 60_000));
 
         await using var doomed = await AppProcess.StartAsync(app.InstanceSettings(), "Testing");
         var logged = (await app.Control.RequestsAsync(portal)).Count;

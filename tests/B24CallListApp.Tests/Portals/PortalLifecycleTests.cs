@@ -108,16 +108,16 @@ public abstract class PortalLifecycleTests(AppFixture app)
     {
         var (unpaid, _) = await OpenedPortalAsync();
         var (paid, _) = await OpenedPortalAsync();
-        await app.Control.UpdateAppAsync(unpaid, new { paymentRequired = true });
+        await app.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
 
-        var open = await app.Control.OpenAsync(unpaid, new { userId = 2, lang = "ru" });
-        Assert.Equal(402, (int)open["status"]!);
-        Assert.Contains("data-message=\"PaymentRequired\"", (string)open["body"]!, StringComparison.Ordinal);
-        Assert.Contains("подписк", (string)open["body"]!, StringComparison.Ordinal);
+        var open = await app.Control.OpenAsync(unpaid, new(UserId: 2, Lang: "ru"));
+        Assert.Equal(402, open.Status);
+        Assert.Contains("data-message=\"PaymentRequired\"", open.Body, StringComparison.Ordinal);
+        Assert.Contains("подписк", open.Body, StringComparison.Ordinal);
         Assert.Equal(PortalStatus.PaymentRequired, (await StoredAsync(unpaid.MemberId))!.Status);
 
-        var other = await app.Control.OpenAsync(paid, new { userId = 2 });
-        Assert.Equal(200, (int)other["status"]!);
+        var other = await app.Control.OpenAsync(paid, new(UserId: 2));
+        Assert.Equal(200, other.Status);
         Assert.Equal(PortalStatus.Active, (await StoredAsync(paid.MemberId))!.Status);
     }
 
@@ -142,8 +142,8 @@ public abstract class PortalLifecycleTests(AppFixture app)
         Assert.Null(stored.Accounts.Single(a => a.UserId == 2).Failure);
 
         // Opening the app again brings fresh tokens and the user back.
-        var open = await app.Control.OpenAsync(portal, new { userId = 1 });
-        Assert.Equal(200, (int)open["status"]!);
+        var open = await app.Control.OpenAsync(portal, new(UserId: 1));
+        Assert.Equal(200, open.Status);
         Assert.Null((await StoredAsync(portal.MemberId))!.Accounts.Single(a => a.UserId == 1).Failure);
     }
 
@@ -153,7 +153,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
         var (deleted, deletedSession) = await OpenedPortalAsync();
         var deletedToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(deleted.MemberId, 1), default))!;
         await app.Control.ExpireAsync(deletedToken.AccessToken);
-        await app.Control.UpdateAppAsync(deleted, new { deleted = true });
+        await app.Control.UpdateAppAsync(deleted, new(Deleted: true));
 
         var (status, body) = await CallListsAsync(deletedSession);
         Assert.Equal(410, status);
@@ -170,7 +170,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
     public async Task A_portal_that_moved_is_followed_and_its_record_updated()
     {
         var (portal, session) = await OpenedPortalAsync();
-        var newDomain = (string)(await app.Control.MoveAsync(portal, new { }))["domain"]!;
+        var newDomain = (string)(await app.Control.MoveAsync(portal)).Domain;
 
         var (status, lists) = await CallListsAsync(session);
         Assert.Equal(200, status);
@@ -184,14 +184,14 @@ public abstract class PortalLifecycleTests(AppFixture app)
     public async Task An_update_event_brings_a_new_application_token_and_the_old_one_stops_working()
     {
         var (portal, _) = await OpenedPortalAsync();
-        var rotated = (string)(await app.Control.UpdateAppAsync(portal, new { rotateApplicationToken = true }))["applicationToken"]!;
-        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE" });
-        Assert.Equal(200, (int)update["status"]!);
+        var rotated = await app.Control.UpdateAppAsync(portal, new(RotateApplicationToken: true));
+        var update = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE"));
+        Assert.Equal(200, update.Status);
 
-        var stale = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = portal.ApplicationToken });
-        Assert.Equal(401, (int)stale["status"]!);
-        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = rotated });
-        Assert.Equal(200, (int)genuine["status"]!);
+        var stale = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", ApplicationToken: portal.ApplicationToken));
+        Assert.Equal(401, stale.Status);
+        var genuine = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", ApplicationToken: rotated));
+        Assert.Equal(200, genuine.Status);
         Assert.Equal(PortalStatus.Uninstalled, (await StoredAsync(portal.MemberId))!.Status);
     }
 

@@ -102,7 +102,7 @@ public sealed partial class TrustTests
     {
         await using var instance = App.CreateApp(settings: new Dictionary<string, string?> { ["Bitrix24:VerifyTimeout"] = "00:00:01" });
         var portal = await App.InstalledPortalAsync();
-        await App.Control.OAuthFaultAsync(new { path = "app.info", delayMs = 20_000 });
+        await App.Control.OAuthFaultAsync(new(Path: "app.info", DelayMs: 20_000));
 
         var watch = Stopwatch.StartNew();
         using var response = await PostFormAsync($"?DOMAIN={portal.Domain}&PROTOCOL=0&LANG=ru", await App.Control.FramePostFieldsAsync(portal, 2), AppFixture.AddressOf(instance));
@@ -124,8 +124,8 @@ public sealed partial class TrustTests
             await using (var instance = App.CreateApp(settings: new Dictionary<string, string?> { ["ConnectionStrings:Default"] = $"Data Source={database}", ["DataProtection:KeysPath"] = keys.FullName }))
             {
                 var appUrl = AppFixture.AddressOf(instance);
-                var portal = await App.Control.CreatePortalAsync(extra: new { installUrl = appUrl + "install" });
-                Assert.Equal(200, (int)(await App.Control.InstallAsync(portal, new { finish = true }))["status"]!);
+                var portal = await App.Control.CreatePortalAsync(app: new(InstallUrl: appUrl + "install"));
+                Assert.Equal(200, (await App.Control.InstallAsync(portal, new(Finish: true))).Status);
                 await using var db = await instance.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDb>>().CreateDbContextAsync();
                 Assert.Empty(db.DataProtectionKeys);
                 Assert.NotEmpty(Assert.Single(db.Accounts).ProtectedRefreshToken);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 using B24CallListApp.Portals;
@@ -36,11 +37,11 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     public async Task Opens_with_any_shape_of_placement_options_are_normal_opens(string? shape)
     {
         var portal = await app.InstalledPortalAsync();
-        var open = await app.Control.OpenAsync(portal, new Dictionary<string, object?> { ["userId"] = 2, ["placementOptions"] = shape });
+        var open = await app.Control.OpenAsync(portal, new(UserId: 2, PlacementOptions: JsonSerializer.SerializeToElement(shape)));
 
-        Assert.Equal(200, (int)open["status"]!);
-        Assert.Contains("data-user>Maria Petrova<", (string)open["body"]!, StringComparison.Ordinal);
-        Assert.Contains($"frame-ancestors http://{portal.Domain}", (string)open["contentSecurityPolicy"]!, StringComparison.Ordinal);
+        Assert.Equal(200, open.Status);
+        Assert.Contains("data-user>Maria Petrova<", open.Body, StringComparison.Ordinal);
+        Assert.Contains($"frame-ancestors http://{portal.Domain}", open.ContentSecurityPolicy, StringComparison.Ordinal);
     }
 
     // ---- 1. Only an administrator's verified request, or the first install, sets the application token.
@@ -61,8 +62,8 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
 
         // The uninstall the insider would forge next finds the genuine token still in place.
-        var uninstall = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", applicationToken = forgedToken, clean = true, uninstall = false });
-        Assert.Equal(401, (int)uninstall["status"]!);
+        var uninstall = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", ApplicationToken: forgedToken, Clean: true, Uninstall: false));
+        Assert.Equal(401, uninstall.Status);
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
     }
 
@@ -73,13 +74,13 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
         await app.OpenSessionAsync(portal, 2);
         var before = AppFixture.Snapshot((await StoredAsync(portal.MemberId))!);
 
-        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", userId = 2, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
+        var update = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE", UserId: 2, ApplicationToken: "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"));
 
-        Assert.Equal(401, (int)update["status"]!);
+        Assert.Equal(401, update.Status);
         Assert.Equal(before, AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
         // The portal's genuine uninstall still works: its application token was never replaced.
-        var genuine = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true });
-        Assert.Equal(200, (int)genuine["status"]!);
+        var genuine = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: true));
+        Assert.Equal(200, genuine.Status);
         Assert.Null(await StoredAsync(portal.MemberId));
     }
 
@@ -91,9 +92,9 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
         var before = (await StoredAsync(portal.MemberId))!;
 
         // The application token leaked, but the portal has not removed the app.
-        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = true, uninstall = false });
+        var forged = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: true, Uninstall: false));
 
-        Assert.Equal(401, (int)forged["status"]!);
+        Assert.Equal(401, forged.Status);
         var after = (await StoredAsync(portal.MemberId))!;
         Assert.Equal(PortalStatus.Active, after.Status);
         Assert.Equal(2, after.Accounts.Count);
@@ -105,11 +106,11 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     {
         var portal = await app.InstalledPortalAsync();
         // The portal answers nothing useful while the app asks whether it was removed.
-        await app.Control.FaultAsync(portal, new { method = "app.info", count = 50, status = 500, error = "INTERNAL_SERVER_ERROR" });
+        await app.Control.FaultAsync(portal, new(Method: "app.info", Count: 50, Status: 500, Error: "INTERNAL_SERVER_ERROR"));
 
-        var uninstall = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUNINSTALL", clean = false, uninstall = false });
+        var uninstall = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUNINSTALL", Clean: false, Uninstall: false));
 
-        Assert.Equal(200, (int)uninstall["status"]!);
+        Assert.Equal(200, uninstall.Status);
         var stored = (await StoredAsync(portal.MemberId))!;
         Assert.Equal(PortalStatus.Uninstalled, stored.Status);
         Assert.Empty(stored.Accounts);
@@ -122,10 +123,10 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
         await app.OpenSessionAsync(portal, 2);
         var before = (await StoredAsync(portal.MemberId))!;
 
-        var update = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false });
-        Assert.Equal(200, (int)update["status"]!);
-        var forged = await app.Control.SendEventAsync(portal, new { @event = "ONAPPUPDATE", withTokens = false, applicationToken = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" });
-        Assert.Equal(401, (int)forged["status"]!);
+        var update = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE", WithTokens: false));
+        Assert.Equal(200, update.Status);
+        var forged = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE", WithTokens: false, ApplicationToken: "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"));
+        Assert.Equal(401, forged.Status);
 
         Assert.Equal(AppFixture.Snapshot(before), AppFixture.Snapshot((await StoredAsync(portal.MemberId))!));
     }
@@ -141,7 +142,7 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
         var store = Service<IBitrix24TokenStore>();
         var before = (await store.GetAsync(key, default))!;
         await app.Control.ExpireAsync(before.AccessToken);
-        await app.Control.OAuthFaultAsync(new { path = "token", delayMs = 1500 });
+        await app.Control.OAuthFaultAsync(new(Path: "token", DelayMs: 1500));
         var refreshes = await RefreshesAsync();
 
         // The browser goes away while Bitrix24 is still issuing the new pair.
@@ -241,15 +242,15 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     [Fact]
     public async Task First_opens_racing_each_other_and_the_install_event_all_succeed()
     {
-        var portal = await app.Control.CreatePortalAsync(extra: new { handlerUrl = app.AppUrl.ToString(), eventHandlerUrl = app.AppUrl + "events", installFinished = true });
-        var install = await app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL" });
-        Assert.Equal(200, (int)install["status"]!);
+        var portal = await app.Control.CreatePortalAsync(app: new(HandlerUrl: app.AppUrl.ToString(), EventHandlerUrl: app.AppUrl + "events", InstallFinished: true));
+        var install = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
+        Assert.Equal(200, install.Status);
 
-        var opens = Enumerable.Range(0, 6).Select(_ => app.Control.OpenAsync(portal, new { userId = 2 })).ToList();
-        var again = app.Control.SendEventAsync(portal, new { @event = "ONAPPINSTALL", userId = 1 });
+        var opens = Enumerable.Range(0, 6).Select(_ => app.Control.OpenAsync(portal, new(UserId: 2))).ToList();
+        var again = app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL", UserId: 1));
         var answers = await Task.WhenAll(opens.Append(again));
 
-        Assert.All(answers, a => Assert.Equal(200, (int)a["status"]!));
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
         var stored = (await StoredAsync(portal.MemberId))!;
         Assert.Equal([1L, 2L], stored.Accounts.Select(a => a.UserId).Order());
     }
@@ -258,14 +259,14 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     public async Task Placements_are_bound_to_the_configured_public_url_whatever_the_host_header_says()
     {
         await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["App:PublicUrl"] = "https://calllists.example.com/" });
-        var portal = await app.Control.CreatePortalAsync(extra: new { installUrl = AppFixture.AddressOf(instance) + "install" });
+        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: AppFixture.AddressOf(instance) + "install"));
 
-        var installed = await app.Control.InstallAsync(portal, new { userId = 1 });
+        var installed = await app.Control.InstallAsync(portal, new(UserId: 1));
 
-        Assert.Equal(200, (int)installed["status"]!);
-        var placements = (await app.Control.GetPortalAsync(portal))["placements"]!.AsArray();
+        Assert.Equal(200, installed.Status);
+        var placements = (await app.Control.GetPortalAsync(portal)).Placements;
         Assert.NotEmpty(placements);
-        Assert.All(placements, p => Assert.Equal("https://calllists.example.com/", (string)p!["handler"]!));
+        Assert.All(placements, p => Assert.Equal("https://calllists.example.com/", p.Handler));
     }
 
     [Fact]
