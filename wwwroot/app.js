@@ -153,7 +153,7 @@
       if (inFlight) { inFlight.abort(); }
       inFlight = new AbortController();
       var data = new FormData(form);
-      data.delete('page');
+      data.delete('pageNumber');
       fetch(picker.getAttribute('data-results-url'), { method: 'POST', body: new URLSearchParams(data), signal: inFlight.signal })
         .then(function (response) {
           return response.text().then(function (html) { return { ok: response.ok, html: html }; });

@@ -93,10 +93,9 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
     /// One call with an access token the app has just verified but not stored (the installer page
     /// asks <c>profile</c> whether its user is an administrator before anything is saved). No refresh.
     /// </summary>
-    public Task<Bitrix24Response> CallWithAccessTokenAsync(Uri clientEndpoint, string memberId, string accessToken, string method, object? parameters, CancellationToken ct = default)
+    public Task<Bitrix24Response> CallWithAccessTokenAsync(Uri clientEndpoint, string memberId, string accessToken, Bitrix24Call call, CancellationToken ct = default)
     {
-        var body = parameters as JsonObject ?? JsonSerializer.SerializeToNode(parameters) as JsonObject ?? [];
-        body = body.DeepClone().AsObject();
+        var (method, body) = (call.Method, call.Parameters());
         body["auth"] = accessToken;
         return SendAsync(new Bitrix24Account(new AccountKey(memberId, 0), clientEndpoint, clientEndpoint), method, body, Bitrix24Methods.IsRepeatable(method), ct);
     }

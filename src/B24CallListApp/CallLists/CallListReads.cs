@@ -25,7 +25,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
         var answers = await client.BatchAsync(actor.Account,
         [
             newestFirst.Page((page - 1) * PageSize),
-            FormsCommand(),
+            new CrmWebForms().Command(),
         ], ct: ct);
         if (answers[0].Error is { } error)
         {
@@ -33,7 +33,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
         }
 
         var lists = newestFirst.ParseAll(Rows(answers[0].Result));
-        var forms = ParseForms(answers[1]);
+        var forms = CrmWebForms.Read(answers[1]);
         var (creators, sizes) = await CreatorsAndSizesAsync(actor, lists, ct);
         return new CallListsPage(
             lists.Select(l => new CallListSummary(l, creators.GetValueOrDefault(l.CreatedById) ?? "#" + l.CreatedById.ToString(CultureInfo.InvariantCulture),
@@ -67,7 +67,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
         }
 
         var pagesEach = unknown.Count == 0 ? 0 : Math.Clamp((Bitrix24Client.MaxBatchCommands - 1) / unknown.Count, 1, SizePages);
-        var commands = new List<BatchCommand> { new("user.get", UserFilter(creatorIds)) };
+        var commands = new List<BatchCommand> { new UsersById(creatorIds).Command() };
         commands.AddRange(unknown.SelectMany(id => Enumerable.Range(0, pagesEach)
             .Select(p => new CallListItems(id).Page(p * PageSize))));
         IReadOnlyList<BatchResult> answers;
@@ -82,7 +82,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
             return ([], sizes);
         }
 
-        var creators = answers[0].Error is { } namesError ? NoUserNames(actor, namesError) : UserNames(answers[0].Result);
+        var creators = answers[0].Error is { } namesError ? NoUserNames(actor, namesError) : UsersById.Names(answers[0].Result);
         for (var i = 0; i < unknown.Count; i++)
         {
             var pages = answers.Skip(1 + (i * pagesEach)).Take(pagesEach).ToList();
@@ -118,13 +118,6 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     /// <summary>What one user's read of a list left in the cache, keyed by the list's save count: a save passes over every entry.</summary>
     (string, string, int, long, int) ListKey(string what, Actor actor, int listId) =>
         (what, actor.MemberId, listId, actor.UserId, _listVersions.GetValueOrDefault((actor.MemberId, listId)));
-
-    static JsonObject UserFilter(IReadOnlyList<long> userIds) =>
-        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(userIds.Select(id => (JsonNode)id).ToArray()) } };
-
-    static Dictionary<long, string> UserNames(JsonElement? result) =>
-        Rows(result).Where(r => IntOf(r, "ID") is not null)
-            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
 
     /// <summary>Without the user scope the creators show as ids.</summary>
     Dictionary<long, string> NoUserNames(Actor actor, Bitrix24Exception error)
@@ -197,5 +190,5 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     }
 
     public async Task<IReadOnlyList<CrmForm>?> FormsAsync(Actor actor, CancellationToken ct) =>
-        ParseForms((await client.BatchAsync(actor.Account, [FormsCommand()], ct: ct))[0]);
+        CrmWebForms.Read((await client.BatchAsync(actor.Account, [new CrmWebForms().Command()], ct: ct))[0]);
 }

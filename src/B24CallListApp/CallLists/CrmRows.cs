@@ -9,16 +9,6 @@ namespace B24CallListApp.CallLists;
 /// <summary>Reading Bitrix24's CRM rows: numbers often come as strings, and lists, forms and multi-fields have shapes of their own.</summary>
 static class CrmRows
 {
-    /// <summary>The portal's forms, inactive ones too (<c>crm.webform.list</c>, undocumented).</summary>
-    public static BatchCommand FormsCommand() => new("crm.webform.list", new JsonObject { ["GET_INACTIVE"] = "Y" });
-
-    /// <summary>The portal's forms; null when it cannot list them (the method is undocumented and may be missing).</summary>
-    public static IReadOnlyList<CrmForm>? ParseForms(BatchResult result) =>
-        result.Error is not null || result.Result is not { ValueKind: JsonValueKind.Array } rows
-            ? null
-            : rows.EnumerateArray().Where(r => IntOf(r, "ID") is not null)
-                .Select(r => new CrmForm(IntOf(r, "ID")!.Value, Text(r, "NAME"), Text(r, "ACTIVE") != "N")).ToList();
-
     public static CallListInfo? ParseList(JsonElement row)
     {
         if (IntOf(row, "ID") is not { } id)

@@ -28,7 +28,7 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
     /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
     sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
 
-    static readonly BatchCommand IsAdminCommand = new("user.admin");
+    static readonly BatchCommand IsAdminCommand = new UserAdmin().Command();
 
     /// <summary>The list as the user's own token reads it; refused as not found when the portal says the user may not read it.</summary>
     public async Task<ListSnapshot> ReadOwnAsync(Actor actor, int listId, CancellationToken ct) =>
@@ -43,7 +43,7 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
         List<BatchCommand> companions = [new CallListGet(listId).Command()];
         if (details)
         {
-            companions.AddRange([new CallListStatuses().Command(), FormsCommand()]);
+            companions.AddRange([new CallListStatuses().Command(), new CrmWebForms().Command()]);
         }
 
         if (proveAdmin)
@@ -69,21 +69,11 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
 
         var list = CallListGet.Parse(read.Companions[0].Result!.Value) ?? throw new CallListNotFoundException(listId);
         var statuses = details ? CallListStatuses.Parse(read.Companions[1].Result) : [];
-        var forms = details ? ParseForms(read.Companions[2]) : null;
+        var forms = details ? CrmWebForms.Read(read.Companions[2]) : null;
         var participants = items.ParseAll(read.Rows);
-        bool? admin = proveAdmin ? AdminAnswer(read.Companions[^1]) : null;
+        bool? admin = proveAdmin ? UserAdmin.Read(read.Companions[^1]) : null;
         return new ListRead(new ListSnapshot(list, participants, statuses, forms), admin, read.Gapless);
     }
-
-    /// <summary><c>user.admin</c>'s answer: true or false, or null when the portal gave none.</summary>
-    static bool? AdminAnswer(BatchResult result) => result is { Error: null, Result: { } value }
-        ? value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => null,
-        }
-        : null;
 
     /// <summary>
     /// The user's own read beside every participant, read by an administrator proven in the same batch:
@@ -162,7 +152,7 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
 
     async Task<bool> StillAdminAsync(Bitrix24Account reader, CancellationToken ct)
     {
-        var answer = AdminAnswer((await client.BatchAsync(reader, [IsAdminCommand], ct: ct))[0]);
+        var answer = UserAdmin.Read((await client.BatchAsync(reader, [IsAdminCommand], ct: ct))[0]);
         await NoLongerAdminAsync(reader, answer, ct);
         return answer == true;
     }

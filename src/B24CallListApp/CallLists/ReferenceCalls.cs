@@ -47,3 +47,27 @@ public sealed record CompanyTitles() : Bitrix24Read<Choice>("crm.company.list", 
         ? new Choice(id, Text(row, "TITLE") is { Length: > 0 } title ? title : "#" + id)
         : null;
 }
+
+/// <summary><c>user.get</c> of the given users: their names, for the creators of the lists a page shows.</summary>
+public sealed record UsersById(IReadOnlyList<long> Ids) : Bitrix24Call("user.get")
+{
+    public override JsonObject Parameters() =>
+        new() { ["FILTER"] = new JsonObject { ["ID"] = new JsonArray(Ids.Select(id => (JsonNode)id).ToArray()) } };
+
+    public static Dictionary<long, string> Names(JsonElement? result) =>
+        Rows(result).Where(r => IntOf(r, "ID") is not null)
+            .ToDictionary(r => (long)IntOf(r, "ID")!.Value, r => $"{Text(r, "NAME")} {Text(r, "LAST_NAME")}".Trim());
+}
+
+/// <summary>The portal's CRM forms, inactive ones too (<c>crm.webform.list</c>, undocumented).</summary>
+public sealed record CrmWebForms() : Bitrix24Call("crm.webform.list")
+{
+    public override JsonObject Parameters() => new() { ["GET_INACTIVE"] = "Y" };
+
+    /// <summary>The forms; null when the portal cannot list them (the method is undocumented and may be missing).</summary>
+    public static IReadOnlyList<CrmForm>? Read(BatchResult result) =>
+        result.Error is not null || result.Result is not { ValueKind: JsonValueKind.Array } rows
+            ? null
+            : rows.EnumerateArray().Where(r => IntOf(r, "ID") is not null)
+                .Select(r => new CrmForm(IntOf(r, "ID")!.Value, Text(r, "NAME"), Text(r, "ACTIVE") != "N")).ToList();
+}

@@ -98,7 +98,7 @@ public static class PageApi
     /// the matches, saving them) and ends with the outcome the page announces. The save itself is not
     /// abandoned if the page goes away.
     /// </summary>
-    static async Task AddAllAsync(HttpContext context, int id, FormTokens forms, CallListSaver saver, PortalFailures failures, IStringLocalizer<SharedResource> texts)
+    static async Task AddAllAsync(HttpContext context, int id, Lists.PickerInput input, FormTokens forms, CallListSaver saver, PortalFailures failures, IStringLocalizer<SharedResource> texts)
     {
         var ct = context.RequestAborted;
         var session = SessionOf(context);
@@ -110,7 +110,7 @@ public static class PageApi
             return;
         }
 
-        if (Lists.PickerForm.Read(context.Request) is not { } picker)
+        if (input.Form is not { } picker)
         {
             await Problem(400, "InvalidInput", session.Session.Language, texts).ExecuteAsync(context);
             return;

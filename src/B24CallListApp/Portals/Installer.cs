@@ -93,7 +93,7 @@ public sealed class Installer(PortalVerifier verifier, PortalStore store, Bitrix
         {
             try
             {
-                await client.CallAsync(account, "placement.bind", new { PLACEMENT = placement, HANDLER = handler.ToString(), TITLE = title }, ct);
+                await client.CallAsync(account, new PlacementBind(placement, handler, title), ct);
             }
             catch (Bitrix24ApiException e) when (e.Code?.Contains("ALREADY", StringComparison.OrdinalIgnoreCase) == true)
             {
@@ -109,8 +109,8 @@ public sealed class Installer(PortalVerifier verifier, PortalStore store, Bitrix
     /// <summary>Asks the portal, with the request's own verified token, whether its user is an administrator.</summary>
     async Task<bool> IsAdminAsync(VerifiedPortal verified, string accessToken, CancellationToken ct)
     {
-        var profile = await client.CallWithAccessTokenAsync(verified.Info.ClientEndpoint, verified.Info.MemberId, accessToken, "profile", null, ct);
-        return profile.Result.TryGetProperty("ADMIN", out var flag) && flag.ValueKind == JsonValueKind.True;
+        var profile = await client.CallWithAccessTokenAsync(verified.Info.ClientEndpoint, verified.Info.MemberId, accessToken, new Profile(), ct);
+        return Profile.Read(profile.Result).Admin;
     }
 
     async Task<bool> IsAdminOrFalseAsync(VerifiedPortal verified, string accessToken, CancellationToken ct)
@@ -247,7 +247,7 @@ public sealed class Installer(PortalVerifier verifier, PortalStore store, Bitrix
         {
             try
             {
-                await client.CallAsync(PortalStore.AccountOf(portal, userId), "app.info", null, ct);
+                await client.CallAsync(PortalStore.AccountOf(portal, userId), new AppInfo(), ct);
                 return Removal.StillInstalled;
             }
             catch (Bitrix24Exception e) when (e is Bitrix24AuthException or Bitrix24AppDeletedException or Bitrix24ReinstallRequiredException or Bitrix24PortalDeletedException)

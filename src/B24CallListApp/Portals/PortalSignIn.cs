@@ -44,10 +44,9 @@ public sealed class PortalSignIn(PortalVerifier verifier, PortalStore store, Bit
         var account = PortalStore.AccountOf(portal, verified.Info.UserId);
         try
         {
-            var profile = (await client.CallAsync(account, "profile", null, ct)).Result;
-            var admin = profile.TryGetProperty("ADMIN", out var flag) && flag.ValueKind == JsonValueKind.True;
-            await store.SetAdminAsync(account.Key, admin, ct);
-            return new(SignInOutcome.SignedIn, verified, new SignedInUser(portal, account, $"{Text(profile, "NAME")} {Text(profile, "LAST_NAME")}".Trim(), admin));
+            var profile = Profile.Read((await client.CallAsync(account, new Profile(), ct)).Result);
+            await store.SetAdminAsync(account.Key, profile.Admin, ct);
+            return new(SignInOutcome.SignedIn, verified, new SignedInUser(portal, account, profile.Name, profile.Admin));
         }
         catch (Bitrix24Exception e)
         {
@@ -55,7 +54,4 @@ public sealed class PortalSignIn(PortalVerifier verifier, PortalStore store, Bit
             return new(SignInOutcome.Failed, verified, Error: e);
         }
     }
-
-    static string Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 }

@@ -141,6 +141,8 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     [InlineData("segment.company", "1 OR 1=1")]
     [InlineData("segment.from", "31/12/2026")]
     [InlineData("segment.to", "2026-02-30")]
+    [InlineData("selected", "thirty")]
+    [InlineData("selected", "-30")]
     public async Task A_tampered_segment_is_refused_and_nothing_is_added(string field, string value)
     {
         var admin = await OpenAsync(1);
@@ -155,6 +157,11 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
             Assert.Equal(400, page.Status);
             Assert.Contains("Some values in the form are not valid", page.AlertText, StringComparison.Ordinal);
         }
+
+        // The page's script adds all matching through the API: the same refusal, as problem details.
+        var withProgress = await admin.PostAsync("api/lists/1/add-all", [new("__form", token), new(field, value)]);
+        Assert.Equal(400, withProgress.Status);
+        Assert.Contains("\"code\":\"InvalidInput\"", withProgress.Html, StringComparison.Ordinal);
 
         await AssertNothingWrittenAsync(admin.Portal);
     }

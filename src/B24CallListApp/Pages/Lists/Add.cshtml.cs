@@ -14,20 +14,26 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
 
     public PickerPart? Picker { get; private set; }
 
+    [BindProperty]
+    public PickerInput Input { get; set; } = new();
+
+    /// <summary>What the picker posted; null when a value is not one it offers.</summary>
+    PickerForm? Picked => ModelState.IsValid ? Input.Form : null;
+
     public static string Purpose(int listId) => "add:" + listId.ToString(CultureInfo.InvariantCulture);
 
-    public Task<IActionResult> OnPostAsync(int id) => ShowAsync(id, PickerForm.Read(Request));
+    public Task<IActionResult> OnPostAsync(int id) => ShowAsync(id, Picked);
 
     /// <summary>The results alone, for the page's search as you type.</summary>
     public async Task<IActionResult> OnPostResultsAsync(int id)
     {
-        await ShowAsync(id, PickerForm.Read(Request));
+        await ShowAsync(id, Picked);
         return Partial("_SearchResults", Picker);
     }
 
     public async Task<IActionResult> OnPostAddSelectedAsync(int id)
     {
-        var form = PickerForm.Read(Request);
+        var form = Picked;
         if (form is null || !HasValidFormToken(Purpose(id)))
         {
             Refuse(400, form is null ? "InvalidInput" : "FormExpired");
@@ -48,7 +54,7 @@ public sealed class AddModel(WorkspaceServices workspace, CallListReads reads, C
     /// <summary>"Add all matching" without script (the page's script shows progress through <c>/api/lists/{id}/add-all</c>).</summary>
     public async Task<IActionResult> OnPostAddAllAsync(int id)
     {
-        var form = PickerForm.Read(Request);
+        var form = Picked;
         if (form is null || !HasValidFormToken(Purpose(id)))
         {
             Refuse(400, form is null ? "InvalidInput" : "FormExpired");

@@ -23,11 +23,17 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
     [BindProperty]
     public FormChoiceInput FormChoice { get; set; } = new();
 
-    public Task<IActionResult> OnPostAsync() => ShowAsync(PickerForm.Read(Request));
+    [BindProperty]
+    public PickerInput Input { get; set; } = new();
+
+    /// <summary>What the picker posted; null when a value is not one it offers.</summary>
+    PickerForm? Picked => ModelState.IsValid ? Input.Form : null;
+
+    public Task<IActionResult> OnPostAsync() => ShowAsync(Picked);
 
     public async Task<IActionResult> OnPostResultsAsync()
     {
-        await ShowAsync(PickerForm.Read(Request));
+        await ShowAsync(Picked);
         return Partial("_SearchResults", Picker);
     }
 
@@ -37,10 +43,10 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
 
     async Task<IActionResult> CreateAsync(bool all)
     {
-        var form = PickerForm.Read(Request);
-        if (form is null || !ModelState.IsValid || !HasValidFormToken(Purpose))
+        var form = Picked;
+        if (form is null || !HasValidFormToken(Purpose))
         {
-            Refuse(400, form is null || !ModelState.IsValid ? "InvalidInput" : "FormExpired");
+            Refuse(400, form is null ? "InvalidInput" : "FormExpired");
             return await ShowAsync(form);
         }
 

@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using B24CallListApp.CallLists;
+using Microsoft.AspNetCore.Mvc;
 
 namespace B24CallListApp.Pages.Lists;
 
@@ -10,8 +12,10 @@ public sealed record PickerForm(string? Text, Segment Segment, int Page, IReadOn
     public static class Fields
     {
         public const string Text = "q";
-        public const string Page = "page";
+        /// <summary>Not "page": Razor Pages keeps that route value for the page's own name.</summary>
+        public const string Page = "pageNumber";
         public const string Selected = "selected";
+        public const string Segment = "segment";
         public const string Responsible = "segment.responsible";
         public const string Type = "segment.type";
         public const string Source = "segment.source";
@@ -27,34 +31,98 @@ public sealed record PickerForm(string? Text, Segment Segment, int Page, IReadOn
     public static readonly PickerForm Empty = new(null, Segment.None, 1, []);
 
     public CrmQuery Query => new(Text, Segment);
+}
 
-    /// <summary>The picker's fields; null when an id or a segment value is not one the page offers (a tampered form).</summary>
-    public static PickerForm? Read(HttpRequest request)
+/// <summary>
+/// The picker's fields as they are posted: bound by MVC on the pages (<c>[BindProperty]</c>, a value no page offers
+/// is a model error), and by <see cref="BindAsync"/> for the <c>/api</c> "Add all matching".
+/// </summary>
+public sealed class PickerInput : IValidatableObject
+{
+    [FromForm(Name = PickerForm.Fields.Text)]
+    public string? Text { get; set; }
+
+    [FromForm(Name = PickerForm.Fields.Page)]
+    public int? PageNumber { get; set; }
+
+    [FromForm(Name = PickerForm.Fields.Selected)]
+    [PositiveIds]
+    public List<int> Selected { get; set; } = [];
+
+    [FromForm(Name = PickerForm.Fields.Segment)]
+    public SegmentInput Segment { get; set; } = new();
+
+    /// <summary>
+    /// The same fields for a minimal API, whose form mapping does not honour <c>[FromForm(Name)]</c>
+    /// (https://github.com/dotnet/aspnetcore/issues/58648). An id that is not a whole number reads as 0, which
+    /// <see cref="Form"/> refuses like any id that is not positive.
+    /// </summary>
+    public static async ValueTask<PickerInput> BindAsync(HttpContext context)
     {
-        var form = request.HasFormContentType ? request.Form : null;
-        var selected = new List<int>();
-        foreach (var value in form?[Fields.Selected] ?? default)
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : FormCollection.Empty;
+        string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value : null;
+        static int Whole(string? text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+        return new PickerInput
         {
-            if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+            Text = Field(PickerForm.Fields.Text),
+            PageNumber = Whole(Field(PickerForm.Fields.Page)),
+            Selected = form[PickerForm.Fields.Selected].Select(Whole).ToList(),
+            Segment = new SegmentInput
             {
-                return null;
-            }
-
-            selected.Add(id);
-        }
-
-        string? Field(string name) => form?[name].ToString();
-        var segment = !string.IsNullOrEmpty(Field(Fields.Clear))
-            ? Segment.None
-            : Segment.Parse(Field(Fields.Responsible), Field(Fields.Type), Field(Fields.Source), Field(Fields.Company),
-                Field(Fields.CreatedFrom), Field(Fields.CreatedTo), Field(Fields.HasPhone));
-        if (segment is null)
-        {
-            return null;
-        }
-
-        var pageText = request.Query[Fields.Page].ToString() is { Length: > 0 } fromQuery ? fromQuery : Field(Fields.Page);
-        var page = int.TryParse(pageText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
-        return new PickerForm(Field(Fields.Text), segment, page, selected.Distinct().ToList());
+                Responsible = Field(PickerForm.Fields.Responsible),
+                Type = Field(PickerForm.Fields.Type),
+                Source = Field(PickerForm.Fields.Source),
+                Company = Field(PickerForm.Fields.Company),
+                From = Field(PickerForm.Fields.CreatedFrom),
+                To = Field(PickerForm.Fields.CreatedTo),
+                Phone = Field(PickerForm.Fields.HasPhone),
+                Clear = Field(PickerForm.Fields.Clear),
+            },
+        };
     }
+
+    /// <summary>The picker's state; null when a value is not one the page offers (a tampered form).</summary>
+    public PickerForm? Form
+    {
+        get
+        {
+            var segment = Segment.Value;
+            return segment is null || Selected.Any(id => id <= 0)
+                ? null
+                : new PickerForm(Text, segment, PageNumber is > 0 and var page ? page : 1, Selected.Distinct().ToList());
+        }
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Segment.Value is null)
+        {
+            yield return new ValidationResult("A segment value is not one the picker offers.", [nameof(Segment)]);
+        }
+    }
+}
+
+/// <summary>The segment's fields (<c>segment.*</c>): each a value the picker offered, or empty.</summary>
+public sealed class SegmentInput
+{
+    public string? Responsible { get; set; }
+
+    public string? Type { get; set; }
+
+    public string? Source { get; set; }
+
+    public string? Company { get; set; }
+
+    public string? From { get; set; }
+
+    public string? To { get; set; }
+
+    public string? Phone { get; set; }
+
+    /// <summary>"Clear filter": the other fields are ignored and the page shows them empty.</summary>
+    public string? Clear { get; set; }
+
+    /// <summary>The segment; null when a value is not one the picker offers.</summary>
+    public Segment? Value => !string.IsNullOrEmpty(Clear) ? CallLists.Segment.None
+        : CallLists.Segment.Parse(Responsible, Type, Source, Company, From, To, Phone);
 }
