@@ -71,7 +71,7 @@ public class AppFixture : EmulatorFixture
     /// <summary>A portal with the app registered at this app's URLs and installed by its admin.</summary>
     public async Task<EmulatedPortal> InstalledPortalAsync()
     {
-        var portal = await Control.CreatePortalAsync(app: new(HandlerUrl: AppUrl + "", InstallUrl: AppUrl + "install", EventHandlerUrl: AppUrl + "events"));
+        var portal = await Control.CreatePortalAsync(app: new() { HandlerUrl = AppUrl + "", InstallUrl = AppUrl + "install", EventHandlerUrl = AppUrl + "events" });
         var answer = await Control.InstallAsync(portal, new(Finish: true));
         Assert.Equal(200, answer.Status);
         return portal;

@@ -24,7 +24,7 @@ public static class ForgedOpens
             ["Bitrix24:RateLimit:RequestsPerSecond"] = "100000",
         }), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
-        var portal = await control.CreatePortalAsync(app: new(HandlerUrl: appUrl.ToString(), InstallUrl: appUrl + "install"));
+        var portal = await control.CreatePortalAsync(app: new() { HandlerUrl = appUrl.ToString(), InstallUrl = appUrl + "install" });
         await control.InstallAsync(portal, new(Finish: true));
 
         // Warm-up (JIT, connection pools, the database), not measured.

@@ -207,7 +207,7 @@ public static partial class LoadRun
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var app = instances[i % instances.Count].Url;
-            var portal = await control.CreatePortalAsync(app: new(HandlerUrl: app.ToString(), InstallUrl: app + "install", EventHandlerUrl: app + "events"));
+            var portal = await control.CreatePortalAsync(app: new() { HandlerUrl = app.ToString(), InstallUrl = app + "install", EventHandlerUrl = app + "events" });
             if (limited)
             {
                 await control.SetLimitsAsync(portal, drainPerSecond: 2, capacity: 50);

@@ -15,7 +15,7 @@ public static class WorkspaceCosts
         var database = Path.Combine(Path.GetTempPath(), $"b24-bench-{Guid.NewGuid():N}.db");
         await using var app = AppInstances.Start(AppInstances.EmulatorSettings(control.BaseAddress, database), environment: "Production", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Error);
         var appUrl = AppInstances.AddressOf(app);
-        var portal = await control.CreatePortalAsync(seed: "demo", app: new(HandlerUrl: appUrl.ToString(), InstallUrl: appUrl + "install"));
+        var portal = await control.CreatePortalAsync(seed: "demo", app: new() { HandlerUrl = appUrl.ToString(), InstallUrl = appUrl + "install" });
         var (first, _) = await control.AddContactsAsync(portal, 5000, assignedById: 1);
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
         // A segment only these match: met at a trade show, with a phone, created today (the seed's contacts are older).

@@ -9,7 +9,7 @@ public sealed class AppPostTests(EmulatorFixture emulator) : IClassFixture<Emula
     async Task<(EmulatedPortal Portal, FormEcho Echo)> PortalWithEchoAsync()
     {
         var echo = await FormEcho.StartAsync();
-        var portal = await emulator.Control.CreatePortalAsync(app: new(HandlerUrl: echo.Url.ToString(), InstallUrl: echo.Url + "install", EventHandlerUrl: echo.Url + "events"));
+        var portal = await emulator.Control.CreatePortalAsync(app: new() { HandlerUrl = echo.Url.ToString(), InstallUrl = echo.Url + "install", EventHandlerUrl = echo.Url + "events" });
         return (portal, echo);
     }
 

@@ -39,7 +39,7 @@ public sealed class FrameProtocolTests(PortalBrowserFixture fixture) : IClassFix
     async Task<(EmulatedPortal Portal, IPage Page, IFrame Frame)> OpenAsync(bool installed = true, int userId = 1, string lang = "en", string query = "")
     {
         var app = fixture.App.Url.ToString();
-        var portal = await fixture.Control.CreatePortalAsync(app: new(HandlerUrl: app, InstallUrl: app + "install", InstallFinished: installed));
+        var portal = await fixture.Control.CreatePortalAsync(app: new() { HandlerUrl = app, InstallUrl = app + "install", InstallFinished = installed });
         var context = await fixture.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync($"http://{portal.Domain}/?user={userId}&lang={lang}{query}");
@@ -213,7 +213,7 @@ public sealed class FrameProtocolTests(PortalBrowserFixture fixture) : IClassFix
     public async Task The_crm_grid_offers_the_apps_row_menu_placement_only_after_the_install_finished()
     {
         var app = fixture.App.Url.ToString();
-        var portal = await fixture.Control.CreatePortalAsync(app: new(HandlerUrl: app, InstallUrl: app + "install"));
+        var portal = await fixture.Control.CreatePortalAsync(app: new() { HandlerUrl = app, InstallUrl = app + "install" });
         var (_, bound) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "placement.bind", new { PLACEMENT = "CRM_CONTACT_LIST_MENU", HANDLER = app, TITLE = "Call lists" });
         Assert.True((bool)bound["result"]!);
         var page = await (await fixture.Browser.NewContextAsync()).NewPageAsync();
@@ -222,7 +222,7 @@ public sealed class FrameProtocolTests(PortalBrowserFixture fixture) : IClassFix
         await page.GetByRole(AriaRole.Button, new() { Name = "Actions for" }).First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Menuitem)).ToHaveCountAsync(0);
 
-        await fixture.Control.UpdateAppAsync(portal, new(InstallFinished: true));
+        await fixture.Control.UpdateAppAsync(portal, new() { InstallFinished = true });
         await page.ReloadAsync();
         var row = page.Locator("tr[data-entity-id]").First;
         var id = await row.GetAttributeAsync("data-entity-id");

@@ -93,13 +93,13 @@ public sealed class OAuthServerTests(EmulatorFixture emulator) : IClassFixture<E
     public async Task Deleted_app_is_wrong_client_with_http_200_and_unpaid_is_payment_required()
     {
         var deleted = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.UpdateAppAsync(deleted, new(Deleted: true));
+        await emulator.Control.UpdateAppAsync(deleted, new() { Deleted = true });
         var (status, body) = await emulator.Control.RefreshAsync(deleted.Admin.RefreshToken);
         Assert.Equal(200, status);
         Assert.Equal("wrong_client", (string)body["error"]!);
 
         var unpaid = await emulator.Control.CreatePortalAsync();
-        await emulator.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
+        await emulator.Control.UpdateAppAsync(unpaid, new() { PaymentRequired = true });
         (_, body) = await emulator.Control.RefreshAsync(unpaid.Admin.RefreshToken);
         Assert.Equal("PAYMENT_REQUIRED", (string)body["error"]!);
     }

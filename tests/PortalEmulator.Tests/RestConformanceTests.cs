@@ -285,7 +285,7 @@ public sealed class RestConformanceTests(EmulatorFixture emulator) : IClassFixtu
         (status, error) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "no.such.method");
         Assert.Equal((404, "ERROR_METHOD_NOT_FOUND"), (status, (string)error["error"]!));
 
-        await emulator.Control.UpdateAppAsync(portal, new(Scope: "crm"));
+        await emulator.Control.UpdateAppAsync(portal, new() { Scope = "crm" });
         (status, error) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "user.current");
         Assert.Equal((403, "insufficient_scope"), (status, (string)error["error"]!));
     }

@@ -17,12 +17,22 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
 
     /// <summary>A new portal with the app registered on it; <paramref name="app"/> says where its pages and events go.</summary>
     public Task<EmulatedPortal> CreatePortalAsync(string clientId = "app.test", string clientSecret = "test-secret", string seed = "demo",
-        string? language = null, AppSettings? app = null)
-    {
-        app ??= new AppSettings();
-        return PostAsync<EmulatedPortal>("/_emulator/portals", new NewPortal(clientId, clientSecret, seed, language,
-            app.HandlerUrl, app.InstallUrl, app.EventHandlerUrl, app.Scope, app.Deleted, app.Uninstalled, app.PaymentRequired, app.InstallFinished));
-    }
+        string? language = null, AppSettings? app = null) =>
+        PostAsync<EmulatedPortal>("/_emulator/portals", new NewPortal
+        {
+            ClientId = clientId,
+            ClientSecret = clientSecret,
+            Seed = seed,
+            Language = language,
+            HandlerUrl = app?.HandlerUrl,
+            InstallUrl = app?.InstallUrl,
+            EventHandlerUrl = app?.EventHandlerUrl,
+            Scope = app?.Scope,
+            Deleted = app?.Deleted,
+            Uninstalled = app?.Uninstalled,
+            PaymentRequired = app?.PaymentRequired,
+            InstallFinished = app?.InstallFinished,
+        });
 
     /// <summary>A control call whose answer is <typeparamref name="TAnswer"/>; a refusal throws with the emulator's reason.</summary>
     public async Task<TAnswer> PostAsync<TAnswer>(string path, object body)

@@ -57,43 +57,50 @@ public sealed record OperatingTimeRequest(
     [property: Required(AllowEmptyStrings = false, ErrorMessage = "'method' is required")] string? Method,
     [property: Required(ErrorMessage = "'seconds' is required")] double? Seconds);
 
-/// <summary>The app's registration on a portal: where its pages and events go, its scope, its state.</summary>
-public record AppSettings(
-    [property: Url(ErrorMessage = "'handlerUrl' must be an absolute URL")] string? HandlerUrl = null,
-    [property: Url(ErrorMessage = "'installUrl' must be an absolute URL")] string? InstallUrl = null,
-    [property: Url(ErrorMessage = "'eventHandlerUrl' must be an absolute URL")] string? EventHandlerUrl = null,
-    string? Scope = null,
-    bool? Deleted = null,
-    bool? Uninstalled = null,
-    bool? PaymentRequired = null,
-    bool? InstallFinished = null);
+/// <summary>The app's registration on a portal: where its pages and events go, its scope, its state (each left as it is when absent).</summary>
+public class AppSettings
+{
+    [Url(ErrorMessage = "'handlerUrl' must be an absolute URL")]
+    public string? HandlerUrl { get; init; }
+
+    [Url(ErrorMessage = "'installUrl' must be an absolute URL")]
+    public string? InstallUrl { get; init; }
+
+    [Url(ErrorMessage = "'eventHandlerUrl' must be an absolute URL")]
+    public string? EventHandlerUrl { get; init; }
+
+    public string? Scope { get; init; }
+
+    public bool? Deleted { get; init; }
+
+    public bool? Uninstalled { get; init; }
+
+    public bool? PaymentRequired { get; init; }
+
+    public bool? InstallFinished { get; init; }
+}
 
 /// <summary><c>POST /_emulator/portals</c>: a new portal with the app registered on it (its settings beside).</summary>
-public sealed record NewPortal(
-    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'clientId' is required")] string? ClientId,
-    [property: Required(AllowEmptyStrings = false, ErrorMessage = "'clientSecret' is required")] string? ClientSecret,
-    [property: AllowedValues("demo", "empty", null, ErrorMessage = "'seed' must be \"demo\" or \"empty\"")] string? Seed = null,
-    [property: AllowedValues("en", "ru", null, ErrorMessage = "'language' must be \"en\" or \"ru\"")] string? Language = null,
-    string? HandlerUrl = null,
-    string? InstallUrl = null,
-    string? EventHandlerUrl = null,
-    string? Scope = null,
-    bool? Deleted = null,
-    bool? Uninstalled = null,
-    bool? PaymentRequired = null,
-    bool? InstallFinished = null) : AppSettings(HandlerUrl, InstallUrl, EventHandlerUrl, Scope, Deleted, Uninstalled, PaymentRequired, InstallFinished);
+public sealed class NewPortal : AppSettings
+{
+    [Required(AllowEmptyStrings = false, ErrorMessage = "'clientId' is required")]
+    public string? ClientId { get; init; }
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "'clientSecret' is required")]
+    public string? ClientSecret { get; init; }
+
+    [AllowedValues("demo", "empty", null, ErrorMessage = "'seed' must be \"demo\" or \"empty\"")]
+    public string? Seed { get; init; }
+
+    [AllowedValues("en", "ru", null, ErrorMessage = "'language' must be \"en\" or \"ru\"")]
+    public string? Language { get; init; }
+}
 
 /// <summary><c>POST /_emulator/portals/{memberId}/app</c>: the app's settings change (a new application token on request).</summary>
-public sealed record AppChange(
-    string? HandlerUrl = null,
-    string? InstallUrl = null,
-    string? EventHandlerUrl = null,
-    string? Scope = null,
-    bool? Deleted = null,
-    bool? Uninstalled = null,
-    bool? PaymentRequired = null,
-    bool? InstallFinished = null,
-    bool? RotateApplicationToken = null) : AppSettings(HandlerUrl, InstallUrl, EventHandlerUrl, Scope, Deleted, Uninstalled, PaymentRequired, InstallFinished);
+public sealed class AppChange : AppSettings
+{
+    public bool? RotateApplicationToken { get; init; }
+}
 
 /// <summary>
 /// <c>POST /_emulator/portals/{memberId}/install</c> and <c>/open</c>: the portal POSTs the app's page for a user

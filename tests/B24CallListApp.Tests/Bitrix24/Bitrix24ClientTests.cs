@@ -269,13 +269,13 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         var deleted = await Control.CreatePortalAsync();
         var deletedAccount = harness.Account(deleted, deleted.Admin);
         await Control.ExpireAsync(deleted.Admin.AccessToken);
-        await Control.UpdateAppAsync(deleted, new(Deleted: true));
+        await Control.UpdateAppAsync(deleted, new() { Deleted = true });
         await Assert.ThrowsAsync<Bitrix24AppDeletedException>(() => harness.Client.CallAsync(deletedAccount, "profile", null));
 
         var unpaid = await Control.CreatePortalAsync();
         var unpaidAccount = harness.Account(unpaid, unpaid.Admin);
         await Control.ExpireAsync(unpaid.Admin.AccessToken);
-        await Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
+        await Control.UpdateAppAsync(unpaid, new() { PaymentRequired = true });
         await Assert.ThrowsAsync<Bitrix24PaymentRequiredException>(() => harness.Client.CallAsync(unpaidAccount, "profile", null));
 
         await using var misconfigured = new ClientHarness(Control, new() { ["Bitrix24:ClientSecret"] = "wrong" });

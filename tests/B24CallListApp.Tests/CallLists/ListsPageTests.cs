@@ -52,7 +52,7 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
     [Fact]
     public async Task A_russian_portals_call_statuses_show_by_the_names_it_gives()
     {
-        var portal = await app.Control.CreatePortalAsync(language: "ru", app: new(HandlerUrl: app.AppUrl.ToString(), InstallUrl: app.AppUrl + "install"));
+        var portal = await app.Control.CreatePortalAsync(language: "ru", app: new() { HandlerUrl = app.AppUrl.ToString(), InstallUrl = app.AppUrl + "install" });
         await app.Control.InstallAsync(portal, new(Finish: true));
         var manager = await WorkspaceClient.OpenAsync(app, portal, 2, lang: "ru");
 

@@ -310,7 +310,7 @@ public sealed class SaveRulesTests(AppFixture app) : IClassFixture<AppFixture>
     {
         var instance = app.CreateApp(settings: settings);
         var url = AppFixture.AddressOf(instance);
-        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: url + "install", HandlerUrl: url.ToString()));
+        var portal = await app.Control.CreatePortalAsync(app: new() { InstallUrl = url + "install", HandlerUrl = url.ToString() });
         await app.Control.InstallAsync(portal, new(Finish: true));
         return (instance, await WorkspaceClient.OpenAsync(app, portal, userId, appUrl: url));
     }

@@ -72,7 +72,7 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var instance = app.CreateApp(services: s => s.AddSingleton<TimeProvider>(clock));
-        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: AppFixture.AddressOf(instance) + "install", HandlerUrl: AppFixture.AddressOf(instance).ToString()));
+        var portal = await app.Control.CreatePortalAsync(app: new() { InstallUrl = AppFixture.AddressOf(instance) + "install", HandlerUrl = AppFixture.AddressOf(instance).ToString() });
         await app.Control.InstallAsync(portal, new(Finish: true));
         var open = await app.Control.OpenAsync(portal, new(UserId: 1));
         var session = new AppPage(200, open.Body).Session!;

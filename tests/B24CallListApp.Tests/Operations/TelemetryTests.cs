@@ -25,7 +25,7 @@ public sealed class TelemetryTests(AppFixture app) : IClassFixture<AppFixture>
         });
         var url = AppFixture.AddressOf(instance);
         await Health.WaitForAsync(app.Http, new Uri(url, "healthz"), a => a.Status == 200);
-        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: url + "install", HandlerUrl: url.ToString()));
+        var portal = await app.Control.CreatePortalAsync(app: new() { InstallUrl = url + "install", HandlerUrl = url.ToString() });
         await app.Control.InstallAsync(portal, new(Finish: true));
         var admin = await WorkspaceClient.OpenAsync(app, portal, 1, appUrl: url);
 

@@ -19,7 +19,7 @@ public sealed class BrowserFixture : AppFixture
     /// <summary>A new demo portal with the app installed and its install finished.</summary>
     public async Task<EmulatedPortal> InstalledPortalAsync(string language = "en")
     {
-        var portal = await Control.CreatePortalAsync(language: language, app: new(HandlerUrl: AppBaseForPortal.ToString(), InstallUrl: AppBaseForPortal + "install"));
+        var portal = await Control.CreatePortalAsync(language: language, app: new() { HandlerUrl = AppBaseForPortal.ToString(), InstallUrl = AppBaseForPortal + "install" });
         Assert.Equal(200, (await Control.InstallAsync(portal, new(Finish: true))).Status);
         return portal;
     }

@@ -12,7 +12,7 @@ namespace B24CallListApp.Tests.Pages;
 public sealed class FrameBrowserTests(BrowserFixture app) : IClassFixture<BrowserFixture>
 {
     Task<EmulatedPortal> PortalAsync(bool installFinished = false) => app.Control.CreatePortalAsync(
-        app: new(HandlerUrl: app.AppBaseForPortal.ToString(), InstallUrl: app.AppBaseForPortal + "install", InstallFinished: installFinished));
+        app: new() { HandlerUrl = app.AppBaseForPortal.ToString(), InstallUrl = app.AppBaseForPortal + "install", InstallFinished = installFinished });
 
     async Task<PortalPageObject> PageAsync(EmulatedPortal portal) =>
         new(await (await app.Browser.NewContextAsync()).NewPageAsync(), portal);

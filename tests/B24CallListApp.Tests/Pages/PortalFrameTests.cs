@@ -8,7 +8,7 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
     [Fact]
     public async Task The_portal_installs_the_app_in_its_iframe_and_each_user_then_sees_their_lists()
     {
-        var portal = await app.Control.CreatePortalAsync(app: new(HandlerUrl: app.AppBaseForPortal.ToString(), InstallUrl: app.AppBaseForPortal + "install"));
+        var portal = await app.Control.CreatePortalAsync(app: new() { HandlerUrl = app.AppBaseForPortal.ToString(), InstallUrl = app.AppBaseForPortal + "install" });
         await using var context = await app.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var blocked = new List<string>();
@@ -45,7 +45,7 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
     [Fact]
     public async Task A_page_of_the_app_framed_by_a_third_origin_is_refused_by_the_browser()
     {
-        var portal = await app.Control.CreatePortalAsync(app: new(HandlerUrl: app.AppBaseForPortal.ToString(), InstallUrl: app.AppBaseForPortal + "install"));
+        var portal = await app.Control.CreatePortalAsync(app: new() { HandlerUrl = app.AppBaseForPortal.ToString(), InstallUrl = app.AppBaseForPortal + "install" });
         Assert.Equal(200, (await app.Control.InstallAsync(portal, new(Finish: true))).Status);
         var fields = await app.Control.FramePostFieldsAsync(portal, 2);
         var inputs = string.Concat(fields.Select(f => $"<input type=hidden name=\"{f.Key}\" value=\"{System.Net.WebUtility.HtmlEncode(f.Value)}\">"));
@@ -81,7 +81,7 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
     public async Task A_portal_the_app_does_not_know_shows_the_not_installed_page_in_its_frame()
     {
         // The portal believes the app is installed, but the app never saw the install.
-        var portal = await app.Control.CreatePortalAsync(app: new(HandlerUrl: app.AppBaseForPortal.ToString(), InstallFinished: true));
+        var portal = await app.Control.CreatePortalAsync(app: new() { HandlerUrl = app.AppBaseForPortal.ToString(), InstallFinished = true });
         await using var context = await app.Browser.NewContextAsync();
         var portalPage = new PortalPageObject(await context.NewPageAsync(), portal);
 

@@ -74,7 +74,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
     [Fact]
     public async Task Install_by_event_alone_is_enough()
     {
-        var portal = await app.Control.CreatePortalAsync(app: new(EventHandlerUrl: app.AppUrl + "install"));
+        var portal = await app.Control.CreatePortalAsync(app: new() { EventHandlerUrl = app.AppUrl + "install" });
         var answer = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
         Assert.Equal(200, answer.Status);
         var stored = (await StoredAsync(portal.MemberId))!;
@@ -152,7 +152,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(403, open.Status);
 
         // The portal has the app again, but the app never heard of it: it says the app was removed.
-        await app.Control.UpdateAppAsync(kept, new(Uninstalled: false));
+        await app.Control.UpdateAppAsync(kept, new() { Uninstalled = false });
         open = await app.Control.OpenAsync(kept, new(UserId: 1));
         Assert.Equal(404, open.Status);
         Assert.Contains("data-message=\"Uninstalled\"", open.Body, StringComparison.Ordinal);
@@ -297,7 +297,7 @@ public sealed class InstallationTests(AppFixture app) : IClassFixture<AppFixture
         }
 
         var unpaid = await app.InstalledPortalAsync();
-        await app.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
+        await app.Control.UpdateAppAsync(unpaid, new() { PaymentRequired = true });
         Assert.Equal(402, (await app.Control.OpenAsync(unpaid, new(UserId: 1))).Status);
         var deleted = await app.InstalledPortalAsync();
         await app.Control.DeleteAsync(deleted);

@@ -108,7 +108,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
     {
         var (unpaid, _) = await OpenedPortalAsync();
         var (paid, _) = await OpenedPortalAsync();
-        await app.Control.UpdateAppAsync(unpaid, new(PaymentRequired: true));
+        await app.Control.UpdateAppAsync(unpaid, new() { PaymentRequired = true });
 
         var open = await app.Control.OpenAsync(unpaid, new(UserId: 2, Lang: "ru"));
         Assert.Equal(402, open.Status);
@@ -153,7 +153,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
         var (deleted, deletedSession) = await OpenedPortalAsync();
         var deletedToken = (await Service<IBitrix24TokenStore>().GetAsync(new AccountKey(deleted.MemberId, 1), default))!;
         await app.Control.ExpireAsync(deletedToken.AccessToken);
-        await app.Control.UpdateAppAsync(deleted, new(Deleted: true));
+        await app.Control.UpdateAppAsync(deleted, new() { Deleted = true });
 
         var (status, body) = await CallListsAsync(deletedSession);
         Assert.Equal(410, status);
@@ -184,7 +184,7 @@ public abstract class PortalLifecycleTests(AppFixture app)
     public async Task An_update_event_brings_a_new_application_token_and_the_old_one_stops_working()
     {
         var (portal, _) = await OpenedPortalAsync();
-        var rotated = await app.Control.UpdateAppAsync(portal, new(RotateApplicationToken: true));
+        var rotated = await app.Control.UpdateAppAsync(portal, new() { RotateApplicationToken = true });
         var update = await app.Control.SendEventAsync(portal, new(Event: "ONAPPUPDATE"));
         Assert.Equal(200, update.Status);
 

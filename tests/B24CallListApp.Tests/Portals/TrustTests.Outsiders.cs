@@ -124,7 +124,7 @@ public sealed partial class TrustTests
             await using (var instance = App.CreateApp(settings: new Dictionary<string, string?> { ["ConnectionStrings:Default"] = $"Data Source={database}", ["DataProtection:KeysPath"] = keys.FullName }))
             {
                 var appUrl = AppFixture.AddressOf(instance);
-                var portal = await App.Control.CreatePortalAsync(app: new(InstallUrl: appUrl + "install"));
+                var portal = await App.Control.CreatePortalAsync(app: new() { InstallUrl = appUrl + "install" });
                 Assert.Equal(200, (await App.Control.InstallAsync(portal, new(Finish: true))).Status);
                 await using var db = await instance.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDb>>().CreateDbContextAsync();
                 Assert.Empty(db.DataProtectionKeys);

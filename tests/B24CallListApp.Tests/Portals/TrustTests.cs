@@ -242,7 +242,7 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     [Fact]
     public async Task First_opens_racing_each_other_and_the_install_event_all_succeed()
     {
-        var portal = await app.Control.CreatePortalAsync(app: new(HandlerUrl: app.AppUrl.ToString(), EventHandlerUrl: app.AppUrl + "events", InstallFinished: true));
+        var portal = await app.Control.CreatePortalAsync(app: new() { HandlerUrl = app.AppUrl.ToString(), EventHandlerUrl = app.AppUrl + "events", InstallFinished = true });
         var install = await app.Control.SendEventAsync(portal, new(Event: "ONAPPINSTALL"));
         Assert.Equal(200, install.Status);
 
@@ -259,7 +259,7 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     public async Task Placements_are_bound_to_the_configured_public_url_whatever_the_host_header_says()
     {
         await using var instance = app.CreateApp(settings: new Dictionary<string, string?> { ["App:PublicUrl"] = "https://calllists.example.com/" });
-        var portal = await app.Control.CreatePortalAsync(app: new(InstallUrl: AppFixture.AddressOf(instance) + "install"));
+        var portal = await app.Control.CreatePortalAsync(app: new() { InstallUrl = AppFixture.AddressOf(instance) + "install" });
 
         var installed = await app.Control.InstallAsync(portal, new(UserId: 1));
 
