@@ -35,14 +35,14 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
         });
 
     /// <summary>A control call whose answer is <typeparamref name="TAnswer"/>; a refusal throws with the emulator's reason.</summary>
-    public async Task<TAnswer> PostAsync<TAnswer>(string path, object body)
+    async Task<TAnswer> PostAsync<TAnswer>(string path, object body)
     {
         using var response = await SendAsync(path, body);
         return (await response.Content.ReadFromJsonAsync<TAnswer>(Json))!;
     }
 
     /// <summary>A control call that answers nothing; a refusal throws with the emulator's reason.</summary>
-    public async Task PostAsync(string path, object body)
+    async Task PostAsync(string path, object body)
     {
         using var response = await SendAsync(path, body);
     }
