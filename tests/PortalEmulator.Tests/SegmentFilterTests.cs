@@ -5,7 +5,7 @@ using TestSupport;
 namespace PortalEmulator.Tests;
 
 /// <summary>
-/// The filters a call-list segment is made of (REFERENCE.md §7): <c>=</c>, <c>@</c>, <c>&gt;=</c>/<c>&lt;=</c> on
+/// The filters a call-list segment is made of (https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-list.html): <c>=</c>, <c>@</c>, <c>&gt;=</c>/<c>&lt;=</c> on
 /// <c>DATE_CREATE</c>, <c>HAS_PHONE</c>; and the reference lists that name their values, in the portal's language.
 /// Each filter's answer is checked against the rows read unfiltered.
 /// </summary>

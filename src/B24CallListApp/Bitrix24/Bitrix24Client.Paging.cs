@@ -277,7 +277,7 @@ public sealed partial class Bitrix24Client
                 }
 
                 var row = fields is null ? raw : Project(raw, fields);
-                var id = row.ValueKind == JsonValueKind.Object ? Bitrix24OAuthClient.String(row, "ID") : null;
+                var id = row.ValueKind == JsonValueKind.Object ? Bitrix24Json.String(row, "ID") : null;
                 if (id is not null && !_ids.Add(id))
                 {
                     continue;
@@ -330,6 +330,6 @@ public sealed partial class Bitrix24Client
         return copy;
     }
 
-    static List<JsonElement> Rows(JsonElement? result) =>
-        result is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().Select(e => e.Clone()).ToList() : [];
+    /// <summary>A page's rows, kept past the page's document.</summary>
+    static List<JsonElement> Rows(JsonElement? result) => Bitrix24Json.Rows(result).Select(e => e.Clone()).ToList();
 }

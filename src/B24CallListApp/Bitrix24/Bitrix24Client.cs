@@ -163,9 +163,9 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
 
             using var document = await ParseObjectAsync(method, response, ct);
             var root = document.RootElement;
-            if (Bitrix24OAuthClient.String(root, "error") is { } code)
+            if (Bitrix24Json.String(root, "error") is { } code)
             {
-                var error = ToException(method, code, Bitrix24OAuthClient.String(root, "error_description") ?? code, (int)response.StatusCode);
+                var error = ToException(method, code, Bitrix24Json.String(root, "error_description") ?? code, (int)response.StatusCode);
                 if (error is Bitrix24OperationTimeLimitException)
                 {
                     var resetAt = limiter.OnOperatingLimit(account.Key.MemberId, method);
@@ -190,7 +190,7 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
         if (root.TryGetProperty("time", out var time) && time.ValueKind == JsonValueKind.Object)
         {
             var operating = time.TryGetProperty("operating", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetDouble() : 0;
-            var resetAt = Bitrix24OAuthClient.Number(time, "operating_reset_at") is { } unix ? DateTimeOffset.FromUnixTimeSeconds(unix) : (DateTimeOffset?)null;
+            var resetAt = Bitrix24Json.Number(time, "operating_reset_at") is { } unix ? DateTimeOffset.FromUnixTimeSeconds(unix) : (DateTimeOffset?)null;
             limiter.RecordOperating(account.Key.MemberId, method, operating, resetAt);
         }
     }
@@ -221,7 +221,7 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
     static async Task<Bitrix24UnexpectedResponseException> UnexpectedAsync(string method, HttpResponseMessage response, CancellationToken ct) =>
         new(method, (int)response.StatusCode, Bitrix24OAuthClient.Snippet(await response.Content.ReadAsStringAsync(ct)));
 
-    static int? Int(JsonElement element, string name) => (int?)Bitrix24OAuthClient.Number(element, name);
+    static int? Int(JsonElement element, string name) => (int?)Bitrix24Json.Number(element, name);
 
     internal static Bitrix24Exception ToException(string method, string code, string description, int status) => code switch
     {
@@ -259,8 +259,8 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
                 var error = Entry(answer, "result_error", key, i);
                 if (error is { ValueKind: JsonValueKind.Object } e)
                 {
-                    var code = Bitrix24OAuthClient.String(e, "error") ?? "UNKNOWN";
-                    results.Add(new BatchResult(null, null, null, ToException(chunk[i].Method, code, Bitrix24OAuthClient.String(e, "error_description") ?? code, StatusOf(code))));
+                    var code = Bitrix24Json.String(e, "error") ?? "UNKNOWN";
+                    results.Add(new BatchResult(null, null, null, ToException(chunk[i].Method, code, Bitrix24Json.String(e, "error_description") ?? code, StatusOf(code))));
                     continue;
                 }
 

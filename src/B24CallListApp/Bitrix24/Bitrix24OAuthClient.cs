@@ -30,20 +30,20 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
         });
         using var root = await SendAsync(HttpMethod.Post, new Uri(oauthServer, "oauth/token/"), content, settings.RefreshTimeout, ct);
         var answer = root.RootElement;
-        var accessToken = String(answer, "access_token");
-        var newRefreshToken = String(answer, "refresh_token");
+        var accessToken = Bitrix24Json.String(answer, "access_token");
+        var newRefreshToken = Bitrix24Json.String(answer, "refresh_token");
         if (accessToken is null || newRefreshToken is null)
         {
             throw new Bitrix24UnexpectedResponseException("oauth/token", 200, "no access_token or refresh_token in the answer");
         }
 
-        var expiresIn = Number(answer, "expires_in") ?? 3600;
+        var expiresIn = Bitrix24Json.Number(answer, "expires_in") ?? 3600;
         return new RefreshedToken(
             new AuthToken(accessToken, newRefreshToken, time.GetUtcNow().AddSeconds(expiresIn)),
-            String(answer, "member_id"),
-            String(answer, "client_endpoint"),
-            Number(answer, "user_id"),
-            String(answer, "scope"));
+            Bitrix24Json.String(answer, "member_id"),
+            Bitrix24Json.String(answer, "client_endpoint"),
+            Bitrix24Json.Number(answer, "user_id"),
+            Bitrix24Json.String(answer, "scope"));
     }
 
     /// <summary>Asks a trusted OAuth server who an access token belongs to.</summary>
@@ -56,21 +56,21 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
             throw new Bitrix24UnexpectedResponseException("app.info", 200, "no result.install in the answer");
         }
 
-        var endpoint = String(install, "client_endpoint");
+        var endpoint = Bitrix24Json.String(install, "client_endpoint");
         if (endpoint is null || !Uri.TryCreate(endpoint, UriKind.Absolute, out var clientEndpoint))
         {
             throw new Bitrix24UnexpectedResponseException("app.info", 200, "no valid install.client_endpoint");
         }
 
         return new TokenInfo(
-            String(result, "client_id") ?? "",
-            Number(result, "user_id") ?? 0,
-            String(result, "scope") ?? String(install, "scope") ?? "",
-            String(install, "member_id") ?? "",
-            String(install, "domain") ?? "",
+            Bitrix24Json.String(result, "client_id") ?? "",
+            Bitrix24Json.Number(result, "user_id") ?? 0,
+            Bitrix24Json.String(result, "scope") ?? Bitrix24Json.String(install, "scope") ?? "",
+            Bitrix24Json.String(install, "member_id") ?? "",
+            Bitrix24Json.String(install, "domain") ?? "",
             clientEndpoint,
-            String(install, "status"),
-            install.TryGetProperty("installed", out var installed) && installed.ValueKind == JsonValueKind.True);
+            Bitrix24Json.String(install, "status"),
+            Bitrix24Json.IsTrue(install, "installed"));
     }
 
     async Task<JsonDocument> SendAsync(HttpMethod method, Uri uri, HttpContent? content, TimeSpan timeLimit, CancellationToken ct)
@@ -115,9 +115,9 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
             }
 
             // wrong_client arrives with HTTP 200, so the body decides, not the status.
-            if (String(document.RootElement, "error") is { } error)
+            if (Bitrix24Json.String(document.RootElement, "error") is { } error)
             {
-                var description = String(document.RootElement, "error_description") ?? error;
+                var description = Bitrix24Json.String(document.RootElement, "error_description") ?? error;
                 var status = (int)response.StatusCode;
                 document.Dispose();
                 throw error switch
@@ -144,17 +144,4 @@ public sealed class Bitrix24OAuthClient(IHttpClientFactory httpFactory, IOptions
     internal static string Snippet(string body) =>
         body.Length == 0 ? "(empty body)" : body.Length <= 200 ? body : body[..200] + "…";
 
-    internal static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
-            ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.GetRawText(),
-                _ => null,
-            }
-            : null;
-
-    /// <summary>Bitrix24 sends numbers as numbers or as strings; both are read.</summary>
-    internal static long? Number(JsonElement element, string name) =>
-        String(element, name) is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? (long)n : null;
 }

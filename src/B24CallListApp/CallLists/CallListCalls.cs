@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
-// The crm.calllist.* calls the app makes (REFERENCE.md §6), each with its parameters and the reading
+// The crm.calllist.* calls the app makes (https://apidocs.bitrix24.com/api-reference/crm/call-list/index.html), each with its parameters and the reading
 // of its rows: no other file spells these methods.
 
 /// <summary><c>crm.calllist.items.get</c>: a list's participants and their call statuses, until an empty page (403 ACCESS_ERROR) ends it.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
 using Microsoft.Extensions.Caching.Memory;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;

@@ -4,6 +4,7 @@ using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 using B24CallListApp.Portals;
 using Microsoft.Extensions.Options;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;

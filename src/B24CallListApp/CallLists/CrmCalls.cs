@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
-// The contact and company reads of the picker and the saves (REFERENCE.md §7), each with its parameters
+// The contact and company reads of the picker and the saves (https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-list.html), each with its parameters
 // and the reading of its rows.
 
 /// <summary>What a read of records asks for: what a card shows, the ids alone, or a company's title.</summary>

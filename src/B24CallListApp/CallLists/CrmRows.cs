@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 
 namespace B24CallListApp.CallLists;
 
@@ -21,17 +22,9 @@ static class CrmRows
         return new CallListInfo(id, kind, IntOf(row, "CREATED_BY_ID") ?? 0, created, IntOf(row, "WEBFORM_ID") is { } form && form > 0 ? form : null);
     }
 
-    public static List<JsonElement> Rows(JsonElement? result) =>
-        result is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().ToList() : [];
-
-    public static string Text(JsonElement row, string name) => Bitrix24OAuthClient.String(row, name) ?? "";
-
-    public static int? IntOf(JsonElement row, string name) =>
-        int.TryParse(Bitrix24OAuthClient.String(row, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
-
     public static string? FirstValue(JsonElement row, string name) =>
         row.TryGetProperty(name, out var values) && values.ValueKind == JsonValueKind.Array
-            ? values.EnumerateArray().Select(v => Bitrix24OAuthClient.String(v, "VALUE")).FirstOrDefault(v => !string.IsNullOrEmpty(v))
+            ? values.EnumerateArray().Select(v => Bitrix24Json.String(v, "VALUE")).FirstOrDefault(v => !string.IsNullOrEmpty(v))
             : null;
 
 }

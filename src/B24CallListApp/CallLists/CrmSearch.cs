@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
+using static B24CallListApp.Bitrix24.Bitrix24Json;
 using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
-// The reads behind the segment controls (REFERENCE.md §7), each with its parameters and the reading of its rows.
+// The reads behind the segment controls (crm.status.list, user.get, crm.company.list in https://apidocs.bitrix24.com/), each with its parameters and the reading of its rows.
 
 /// <summary>One value of a reference list with its place in the portal's order.</summary>
 public sealed record ReferenceValue(string Id, string Name, int Sort);

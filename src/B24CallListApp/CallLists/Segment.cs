@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace B24CallListApp.CallLists;
 
 /// <summary>
-/// A CRM segment the picker narrows to, beside its text search (REFERENCE.md §7): the responsible
+/// A CRM segment the picker narrows to, beside its text search (https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-list.html): the responsible
 /// user, the contact type or company type, the source, the company, the creation dates and whether
 /// the record has a phone. Fields that do not apply to a kind (source and company for companies) are ignored.
 /// </summary>

@@ -15,10 +15,8 @@ public sealed record Profile() : Bitrix24Call("profile")
     public override JsonObject Parameters() => [];
 
     public static ProfileAnswer Read(JsonElement result) =>
-        new($"{Text(result, "NAME")} {Text(result, "LAST_NAME")}".Trim(), result.TryGetProperty("ADMIN", out var flag) && flag.ValueKind == JsonValueKind.True);
-
-    static string Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        new($"{Bitrix24Json.Text(result, "NAME")} {Bitrix24Json.Text(result, "LAST_NAME")}".Trim(),
+            Bitrix24Json.IsTrue(result, "ADMIN"));
 }
 
 /// <summary><c>user.admin</c>: whether the token's user is a portal administrator now.</summary>

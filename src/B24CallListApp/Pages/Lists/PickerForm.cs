@@ -53,8 +53,8 @@ public sealed class PickerInput : IValidatableObject
     public SegmentInput Segment { get; set; } = new();
 
     /// <summary>
-    /// The same fields for a minimal API, whose form mapping does not honour <c>[FromForm(Name)]</c>
-    /// (https://github.com/dotnet/aspnetcore/issues/58648). An id that is not a whole number reads as 0, which
+    /// The same fields for a minimal API, whose form mapping (shared with Blazor, not MVC's model binding)
+    /// does not honour <c>[FromForm(Name)]</c> on properties. An id that is not a whole number reads as 0, which
     /// <see cref="Form"/> refuses like any id that is not positive.
     /// </summary>
     public static async ValueTask<PickerInput> BindAsync(HttpContext context)
