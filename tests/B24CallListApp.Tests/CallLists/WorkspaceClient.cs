@@ -35,7 +35,7 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
         return page;
     }
 
-    public Task<AppPage> ListAsync(int listId, int page = 1) => PostAsync($"lists/{listId}", [new("page", page.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+    public Task<AppPage> ListAsync(int listId, int page = 1) => PostAsync($"lists/{listId}", [new("pageNumber", page.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
 
     /// <summary>The list page's "Save": the participants marked for removal and the form select as the user left it.</summary>
     /// <param name="loaded">The page as the user loaded it (earlier); by default it is loaded now.</param>

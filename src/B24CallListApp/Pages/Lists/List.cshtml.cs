@@ -25,12 +25,15 @@ public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, 
         _ => "chip-neutral",
     };
 
-    public async Task<IActionResult> OnPostAsync(int id, [FromQuery(Name = "pageNumber")] int? queryPage, [FromQuery(Name = "status")] string? queryStatus)
-    {
-        var (page, status) = (queryPage ?? FormInt("page") ?? 1, queryStatus ?? Form("status"));
-        View = await reads.ViewAsync(Session.Actor, id, page, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted);
-        return Page();
-    }
+    /// <summary>The page of participants shown (a link's query, or the page's own field); not "page", which Razor Pages keeps.</summary>
+    [BindProperty(Name = "pageNumber")]
+    public int? PageNumber { get; set; }
+
+    /// <summary>The status the participants are filtered by; empty for all.</summary>
+    [BindProperty(Name = "status")]
+    public string? StatusFilter { get; set; }
+
+    public Task<IActionResult> OnPostAsync(int id) => ShowAsync(id, []);
 
     /// <summary>Participants already marked for removal (hidden fields), waiting for "Save".</summary>
     [BindProperty(Name = "remove")]
@@ -85,12 +88,8 @@ public sealed class ListModel(WorkspaceServices workspace, CallListReads reads, 
     async Task<IActionResult> ShowAsync(int id, IReadOnlyCollection<int> pending, ListSnapshot? known = null)
     {
         Pending = pending;
-        var status = Form("status");
-        View = await reads.ViewAsync(Session.Actor, id, FormInt("page") ?? 1, string.IsNullOrEmpty(status) ? null : status, HttpContext.RequestAborted, known);
+        View = await reads.ViewAsync(Session.Actor, id, PageNumber is > 0 and var page ? page : 1,
+            string.IsNullOrEmpty(StatusFilter) ? null : StatusFilter, HttpContext.RequestAborted, known);
         return Page();
     }
-
-    string? Form(string name) => Request.HasFormContentType ? Request.Form[name].ToString() : null;
-
-    int? FormInt(string name) => int.TryParse(Form(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 }
