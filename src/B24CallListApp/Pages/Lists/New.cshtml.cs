@@ -26,6 +26,14 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
     [BindProperty]
     public PickerInput Input { get; set; } = new();
 
+    /// <summary>The kind of the new list (CONTACT or COMPANY; anything else reads as contacts).</summary>
+    [BindProperty(Name = "type")]
+    public string? Type { get; set; }
+
+    /// <summary>The kind the page showed when the user posted it.</summary>
+    [BindProperty(Name = "typeShown")]
+    public string? TypeShown { get; set; }
+
     /// <summary>What the picker posted; null when a value is not one it offers.</summary>
     PickerForm? Picked => ModelState.IsValid ? Input.Form : null;
 
@@ -64,7 +72,7 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
         form ??= PickerForm.Empty;
         var kind = Kind();
         // A change of kind starts the choice afresh: ids of contacts and contact types mean nothing among companies.
-        if (Request.HasFormContentType && Request.Form["typeShown"].ToString() is { Length: > 0 } shown && EntityKinds.Parse(shown) != kind)
+        if (!string.IsNullOrEmpty(TypeShown) && EntityKinds.Parse(TypeShown) != kind)
         {
             form = form with { Selected = [], Page = 1, Segment = Segment.None };
         }
@@ -75,5 +83,5 @@ public sealed class NewModel(WorkspaceServices workspace, CallListReads reads, C
         return Page();
     }
 
-    EntityKind Kind() => EntityKinds.Parse(Request.HasFormContentType ? Request.Form["type"].ToString() : null) ?? EntityKind.Contact;
+    EntityKind Kind() => EntityKinds.Parse(Type) ?? EntityKind.Contact;
 }
