@@ -92,7 +92,7 @@ public sealed class NewPortal : AppSettings
     [AllowedValues("demo", "empty", null, ErrorMessage = "'seed' must be \"demo\" or \"empty\"")]
     public string? Seed { get; init; }
 
-    [AllowedValues("en", "ru", null, ErrorMessage = "'language' must be \"en\" or \"ru\"")]
+    /// <summary>The portal's language (its reference lists are named in Russian for "ru", else in English).</summary>
     public string? Language { get; init; }
 }
 
