@@ -69,6 +69,8 @@ public sealed class PostgresServer
         var port = Processes.FreePort();
         await StartServerAsync(bin, data, port);
         var server = new PostgresServer(bin, data, port);
+        // The test host may be killed (or end without its exit handlers): the server goes with it all the same.
+        Processes.WhenThisProcessEnds(Processes.AsPostgres(Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop"), ("rm", ["-rf", data]));
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             Processes.RunAsync(Processes.AsPostgres(Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop")).Wait(TimeSpan.FromSeconds(10));
@@ -127,6 +129,7 @@ public sealed class RedisServer
         })!;
         _process.OutputDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
+        Processes.WhenThisProcessEnds(("kill", [_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
         for (var attempt = 0; attempt < 100; attempt++)
         {
@@ -180,6 +183,18 @@ public static class Processes
         {
             throw new InvalidOperationException($"{command.File} {string.Join(' ', command.Arguments)} failed ({process.ExitCode}): {await output}{await error}");
         }
+    }
+
+    /// <summary>
+    /// Runs the commands once this process has ended, however it ends (a test host killed by the runner never
+    /// reaches its exit handlers): a detached shell watches this process and runs them a second after it is gone.
+    /// </summary>
+    public static void WhenThisProcessEnds(params (string File, string[] Arguments)[] commands)
+    {
+        static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var then = string.Join("; ", commands.Select(c => string.Join(' ', new[] { c.File }.Concat(c.Arguments).Select(Quote))));
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 1; done; {then}";
+        using var watcher = Process.Start(new ProcessStartInfo("setsid", ["sh", "-c", script]) { UseShellExecute = false });
     }
 
     public static int FreePort()
