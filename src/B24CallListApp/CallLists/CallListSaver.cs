@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 using B24CallListApp.Portals;

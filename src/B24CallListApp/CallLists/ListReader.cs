@@ -1,10 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
-using static B24CallListApp.Bitrix24.Bitrix24Json;
-using static B24CallListApp.CallLists.CrmRows;
 
 namespace B24CallListApp.CallLists;
 
@@ -29,7 +24,7 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
     /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
     sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
 
-    static readonly BatchCommand IsAdminCommand = new UserAdmin().Command();
+    static BatchCommand IsAdminCommand => new UserAdmin().Command();
 
     /// <summary>The list as the user's own token reads it; refused as not found when the portal says the user may not read it.</summary>
     public async Task<ListSnapshot> ReadOwnAsync(Actor actor, int listId, CancellationToken ct) =>

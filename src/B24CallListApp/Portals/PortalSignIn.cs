@@ -1,4 +1,3 @@
-using System.Text.Json;
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Data;
 
