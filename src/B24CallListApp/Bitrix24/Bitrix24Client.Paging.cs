@@ -28,8 +28,11 @@ public sealed partial class Bitrix24Client
     /// The same paged read, with other commands riding in its first batch (the list a page shows
     /// beside its items, say), so that a page costs as few requests as batch allows.
     /// </summary>
-    public Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, CancellationToken ct = default)
-        => WithinReadTimeAsync(method, deadline => ReadPagesAsync(account, method, parameters, paging, companions, NewRows(method, parameters), deadline), ct);
+    /// <param name="expectedPages">What an earlier read of the same list found (<see cref="PagedRead.PagesToEnd"/>): the
+    /// batches then ask for those pages, instead of ten and then fifty at a time for a read of unknown length.</param>
+    public Task<PagedRead> ReadAllAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions,
+        CancellationToken ct = default, int? expectedPages = null)
+        => WithinReadTimeAsync(method, deadline => ReadPagesAsync(account, method, parameters, paging, companions, NewRows(method, parameters), expectedPages, deadline), ct);
 
     /// <summary>A read stopped with <see cref="Bitrix24ReadLimitException"/> once it takes longer than <see cref="Bitrix24Options.MaxReadTime"/>.</summary>
     async Task<T> WithinReadTimeAsync<T>(string method, Func<CancellationToken, Task<T>> read, CancellationToken ct)
@@ -46,7 +49,8 @@ public sealed partial class Bitrix24Client
         }
     }
 
-    async Task<PagedRead> ReadPagesAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions, PagedRows rows, CancellationToken ct)
+    async Task<PagedRead> ReadPagesAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, IReadOnlyList<BatchCommand> companions,
+        PagedRows rows, int? expectedPages, CancellationToken ct)
     {
         BatchResult first;
         IReadOnlyList<BatchResult> companionResults = [];
@@ -67,8 +71,9 @@ public sealed partial class Bitrix24Client
         {
             // Ten pages ride with the companions: a list of the size Bitrix24's own UI allows (500) is read
             // in one request, and a page past the end, which still costs the portal work (operating
-            // time, counted per method), is not asked for forty times over on every view.
-            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : Math.Min(FirstBatchPages, MaxBatchCommands - companions.Count);
+            // time, counted per method), is not asked for forty times over on every view. A read whose
+            // length an earlier read told asks for the pages it needs.
+            var pages = paging == Bitrix24Paging.TotalAndNext ? 1 : Math.Clamp(expectedPages ?? FirstBatchPages, 1, MaxBatchCommands - companions.Count);
             var commands = companions.Concat(Enumerable.Range(0, pages).Select(i => new BatchCommand(method, WithStart(parameters, i * PageSize)))).ToList();
             var results = await BatchAsync(account, commands, ct: ct);
             companionResults = results.Take(companions.Count).ToList();
@@ -104,15 +109,24 @@ public sealed partial class Bitrix24Client
             return rows.Read(companionResults);
         }
 
-        await ReadPagesFromAsync(account, method, parameters, paging, rows, next, firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands, ct);
+        await ReadPagesFromAsync(account, method, parameters, paging, rows, next, firstBatch.Count == 0 && firstPage.Count < PageSize ? 4 : MaxBatchCommands, expectedPages, ct);
         return rows.Read(companionResults);
     }
 
-    /// <summary>Pages from <paramref name="next"/> on, 50 to a batch (the first batch <paramref name="pagesPerBatch"/>), until the list ends.</summary>
-    async Task ReadPagesFromAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, PagedRows rows, int next, int pagesPerBatch, CancellationToken ct)
+    /// <summary>
+    /// Pages from <paramref name="next"/> on, 50 to a batch (the first batch <paramref name="pagesPerBatch"/>; no more than
+    /// <paramref name="expectedPages"/> say are left while they last), until the list ends.
+    /// </summary>
+    async Task ReadPagesFromAsync(Bitrix24Account account, string method, JsonObject? parameters, Bitrix24Paging paging, PagedRows rows, int next, int pagesPerBatch,
+        int? expectedPages, CancellationToken ct)
     {
         while (true)
         {
+            if (expectedPages - (next / PageSize) is > 0 and var left)
+            {
+                pagesPerBatch = Math.Min(left, MaxBatchCommands);
+            }
+
             var starts = Enumerable.Range(0, pagesPerBatch).Select(i => next + (i * PageSize)).ToList();
             var results = await BatchAsync(account, starts.Select(s => new BatchCommand(method, WithStart(parameters, s))).ToList(), ct: ct);
             if (TakePages(results, paging, rows, PageSize))
@@ -160,7 +174,7 @@ public sealed partial class Bitrix24Client
         {
             await WithinReadTimeAsync(method, async deadline =>
             {
-                await ReadPagesFromAsync(account, method, parameters, paging, rows, PageSize, MaxBatchCommands, deadline);
+                await ReadPagesFromAsync(account, method, parameters, paging, rows, PageSize, MaxBatchCommands, expectedPages: null, deadline);
                 return true;
             }, ct);
         }
@@ -252,7 +266,10 @@ public sealed partial class Bitrix24Client
 
         public List<JsonElement> All { get; } = [];
 
-        public PagedRead Read(IReadOnlyList<BatchResult> companions) => new(All, companions, !_gap);
+        int _pages;
+        int _pagesToEnd = 1;
+
+        public PagedRead Read(IReadOnlyList<BatchResult> companions) => new(All, companions, !_gap, _pagesToEnd);
 
         public void EnsureRoomFor(int total)
         {
@@ -265,6 +282,12 @@ public sealed partial class Bitrix24Client
         /// <summary>Adds the page's rows not seen before (an empty page too, which adds nothing); false when the page held none.</summary>
         public bool Add(IReadOnlyList<JsonElement> page)
         {
+            _pages++;
+            if (page.Count > 0)
+            {
+                _pagesToEnd = _pages + 1;
+            }
+
             _gap |= _shortPageSeen && page.Count > 0;
             _shortPageSeen |= page.Count < PageSize;
             var added = false;

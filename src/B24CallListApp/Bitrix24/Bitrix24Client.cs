@@ -20,7 +20,9 @@ public sealed record BatchResult(JsonElement? Result, int? Total, int? Next, Bit
 /// Every page before the last one that held rows was full. A reader who sees every row always reads
 /// gapless; a short page mid-list means the portal cut rows this reader may not read.
 /// </param>
-public sealed record PagedRead(IReadOnlyList<JsonElement> Rows, IReadOnlyList<BatchResult> Companions, bool Gapless = true);
+/// <param name="PagesToEnd">The pages another read of the same list would ask for to see its end: every page up to
+/// the last that held rows, and the one after it.</param>
+public sealed record PagedRead(IReadOnlyList<JsonElement> Rows, IReadOnlyList<BatchResult> Companions, bool Gapless = true, int PagesToEnd = 1);
 
 /// <summary>How a list method tells that there is no more.</summary>
 public enum Bitrix24Paging

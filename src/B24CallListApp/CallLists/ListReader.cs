@@ -1,5 +1,6 @@
 using B24CallListApp.Bitrix24;
 using B24CallListApp.Portals;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace B24CallListApp.CallLists;
 
@@ -18,8 +19,11 @@ public sealed record SaveRead(ListSnapshot Own, IReadOnlyList<Participant> All, 
 /// whole participant set with an administrator's account, and only when <c>user.admin</c>, asked with
 /// that account in the same batch, says it still is one: rights change at any time.
 /// </summary>
-public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalFailures failures, ILogger<ListReader> logger)
+public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalFailures failures, IMemoryCache cache, ILogger<ListReader> logger)
 {
+    /// <summary>How long the length of an account's last read of a list sizes its next read's batches.</summary>
+    static readonly TimeSpan LengthLifetime = TimeSpan.FromMinutes(10);
+
     /// <summary>One read of a list with one account.</summary>
     /// <param name="Admin">What <c>user.admin</c> said of the account in the same batch; null when it was not asked or did not answer.</param>
     sealed record ListRead(ListSnapshot Snapshot, bool? Admin, bool Gapless);
@@ -51,7 +55,15 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
         PagedRead read;
         try
         {
-            read = await client.ReadAllAsync(account, items.Method, items.Parameters(), items.Paging, companions, ct);
+            // The length this account's last read found sizes the batches: a list of thousands is read in as few
+            // requests as batch allows, a short one asks no page past its end. It never decides what is shown.
+            var lengthKey = ("list-pages", account.Key.MemberId, account.Key.UserId, listId);
+            read = await client.ReadAllAsync(account, items.Method, items.Parameters(), items.Paging, companions, ct,
+                cache.TryGetValue(lengthKey, out int pages) ? pages : null);
+            if (read.Gapless)
+            {
+                cache.Set(lengthKey, read.PagesToEnd, LengthLifetime);
+            }
         }
         catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
         {

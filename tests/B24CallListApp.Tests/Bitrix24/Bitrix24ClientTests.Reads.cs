@@ -24,6 +24,33 @@ public sealed partial class Bitrix24ClientTests
         Assert.Equal(lastId, firstId + 4999);
     }
 
+    [Theory]
+    [InlineData(120, false, 1, 10)]
+    [InlineData(120, true, 1, 4)]
+    [InlineData(6000, false, 4, 160)]
+    [InlineData(6000, true, 3, 121)]
+    public async Task A_read_told_how_far_the_list_went_asks_for_its_pages_in_the_fewest_requests_and_none_past_its_end(int length, bool told, int requests, int pagesAsked)
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync(seed: "empty");
+        var (firstId, _) = await Control.AddContactsAsync(portal, length, assignedById: 1);
+        var listId = await Control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(firstId, length));
+        var account = harness.Account(portal, portal.Admin);
+        Task<PagedRead> ReadAsync(int? expectedPages) => harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = listId },
+            Bitrix24Paging.UntilAccessError, [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = listId })], expectedPages: expectedPages);
+        var earlier = await ReadAsync(null);
+        var before = await Control.RequestsAsync(portal);
+
+        var read = await ReadAsync(told ? earlier.PagesToEnd : null);
+
+        Assert.Equal(length, read.Rows.Count);
+        Assert.Equal(earlier.PagesToEnd, read.PagesToEnd);
+        var log = (await Control.RequestsAsync(portal)).Skip(before.Count).ToList();
+        Assert.Equal(requests, log.Count(r => !r.InBatch));
+        // Every page asked for costs the portal operating time, the empty ones past the end too.
+        Assert.Equal(pagesAsked, log.Count(r => r.InBatch && r.Method == "crm.calllist.items.get"));
+    }
+
     [Fact]
     public async Task Reading_5000_contacts_uses_total_and_batches()
     {
