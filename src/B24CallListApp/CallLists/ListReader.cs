@@ -60,10 +60,8 @@ public sealed class ListReader(Bitrix24Client client, PortalStore store, PortalF
             var lengthKey = ("list-pages", account.Key.MemberId, account.Key.UserId, listId);
             read = await client.ReadAllAsync(account, items.Method, items.Parameters(), items.Paging, companions, ct,
                 cache.TryGetValue(lengthKey, out int pages) ? pages : null);
-            if (read.Gapless)
-            {
-                cache.Set(lengthKey, read.PagesToEnd, LengthLifetime);
-            }
+            // A read with gaps (participants the account may not see) tells its pages all the same.
+            cache.Set(lengthKey, read.PagesToEnd, LengthLifetime);
         }
         catch (Bitrix24ApiException e) when (e.Code == "LIST_ID_ERROR")
         {

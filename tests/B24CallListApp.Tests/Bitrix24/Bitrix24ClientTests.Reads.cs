@@ -52,6 +52,28 @@ public sealed partial class Bitrix24ClientTests
     }
 
     [Fact]
+    public async Task A_reader_who_may_not_see_every_participant_is_told_the_same_way_and_reads_the_same_rows()
+    {
+        await using var harness = new ClientHarness(Control);
+        var portal = await Control.CreatePortalAsync();
+        var account = harness.Account(portal, portal.Manager);
+        Task<PagedRead> ReadAsync(int? expectedPages) => harness.Client.ReadAllAsync(account, "crm.calllist.items.get", new JsonObject { ["LIST_ID"] = 3 },
+            Bitrix24Paging.UntilAccessError, [new BatchCommand("crm.calllist.get", new JsonObject { ["ID"] = 3 })], expectedPages: expectedPages);
+        var earlier = await ReadAsync(null);
+        var before = (await Control.RequestsAsync(portal)).Count;
+
+        var read = await ReadAsync(earlier.PagesToEnd);
+
+        // List 3 holds contacts 100..174 (two pages); the manager sees those with id % 3 == 1, on both.
+        Assert.Equal(3, earlier.PagesToEnd);
+        Assert.Equal(earlier.Rows.Select(r => r.GetProperty("ID").GetString()), read.Rows.Select(r => r.GetProperty("ID").GetString()));
+        Assert.Equal(25, read.Rows.Count);
+        var log = (await Control.RequestsAsync(portal)).Skip(before).ToList();
+        Assert.Equal(1, log.Count(r => !r.InBatch));
+        Assert.Equal(3, log.Count(r => r.InBatch && r.Method == "crm.calllist.items.get"));
+    }
+
+    [Fact]
     public async Task Reading_5000_contacts_uses_total_and_batches()
     {
         await using var harness = new ClientHarness(Control);
