@@ -45,6 +45,9 @@ public sealed partial class Bitrix24Client(HttpClient http, AccountTokens tokens
     IBitrix24PortalStore portals, IOptions<Bitrix24Options> options)
 {
     public const int PageSize = 50;
+
+    /// <summary>The furthest page a list method's <c>start</c> (a 32-bit number) can reach: a page number past it is read as this one.</summary>
+    public const int LastReachablePage = int.MaxValue / PageSize;
     public const int MaxBatchCommands = 50;
 
     /// <summary>Pages a read asks for beside its companions, before it knows how long the list is.</summary>

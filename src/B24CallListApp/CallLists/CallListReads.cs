@@ -19,7 +19,7 @@ public sealed class CallListReads(Bitrix24Client client, ListReader reader, CrmS
     /// <summary>A page of the lists the user can see, newest first, with creators, forms and sizes.</summary>
     public async Task<CallListsPage> ListsAsync(Actor actor, int page, EntityKind? kind, CancellationToken ct)
     {
-        page = Math.Max(1, page);
+        page = Math.Clamp(page, 1, Bitrix24Client.LastReachablePage);
         var newestFirst = new CallListsNewestFirst(kind);
         var answers = await client.BatchAsync(actor.Account,
         [

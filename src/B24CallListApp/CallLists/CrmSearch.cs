@@ -23,23 +23,32 @@ public sealed partial class CrmSearch(Bitrix24Client client)
     public async Task<SearchPage> SearchAsync(Actor actor, EntityKind kind, CrmQuery query, int page, CancellationToken ct)
     {
         var search = Search.Parse(query.Text);
-        page = Math.Max(1, page);
+        page = Math.Clamp(page, 1, Bitrix24Client.LastReachablePage);
         if (search.Mode == SearchMode.All)
         {
             var records = new CrmRecords(kind, query.Segment.Filter(kind));
             var answer = await client.CallAsync(actor.Account, records.Method, records.Page((page - 1) * PageSize).Parameters, ct);
+            if (answer.Total is { } total && page > PageCount(total) && total > 0)
+            {
+                // A page past the end (the records shrank since the page was drawn, or a hand-made number) shows the last one.
+                page = PageCount(total);
+                answer = await client.CallAsync(actor.Account, records.Method, records.Page((page - 1) * PageSize).Parameters, ct);
+            }
+
             var cards = await ToCardsAsync(actor.Account, records.ParseAll(Rows(answer.Result)), ct);
-            var total = answer.Total ?? cards.Count;
-            return new SearchPage(cards, total, page, Math.Max(1, (total + PageSize - 1) / PageSize));
+            var matching = answer.Total ?? cards.Count;
+            return new SearchPage(cards, matching, page, PageCount(matching));
         }
 
         var ids = await MatchingIdsAsync(actor, kind, query, ct);
-        var pageCount = Math.Max(1, (ids.Count + PageSize - 1) / PageSize);
+        var pageCount = PageCount(ids.Count);
         page = Math.Min(page, pageCount);
         var pageIds = ids.Skip((page - 1) * PageSize).Take(PageSize).ToList();
         var found = await CardsAsync(actor.Account, kind, pageIds, ct);
         return new SearchPage(pageIds.Where(found.ContainsKey).Select(id => found[id]).ToList(), ids.Count, page, pageCount);
     }
+
+    static int PageCount(int matching) => Math.Max(1, (matching + PageSize - 1) / PageSize);
 
     /// <summary>
     /// Every id matching the search within the segment, in the order the picker shows them ("Add all

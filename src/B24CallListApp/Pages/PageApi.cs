@@ -75,10 +75,19 @@ public static class PageApi
         return Results.Json(new { memberId = session.Session.MemberId, userId = session.Session.UserId, domain = session.Portal.Domain });
     }
 
-    static async Task<IResult> CallListsAsync(HttpContext context, CallListReads reads, CancellationToken ct)
+    /// <summary>The user's call lists, 50 to a page, newest first; <c>?page=N</c> (from 1) reads further.</summary>
+    static async Task<IResult> CallListsAsync(HttpContext context, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page")] string? page,
+        CallListReads reads, IStringLocalizer<SharedResource> texts, CancellationToken ct)
     {
-        var page = int.TryParse(context.Request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 1;
-        var result = await reads.ListsAsync(SessionOf(context).Actor, page, kind: null, ct);
+        var session = SessionOf(context);
+        var number = 1;
+        if (page is not null && !(int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number > 0))
+        {
+            // A caller that asked for a page it cannot have is told so, not given the first page as if it were that one.
+            return Problem(400, "InvalidInput", session.Session.Language, texts);
+        }
+
+        var result = await reads.ListsAsync(session.Actor, number, kind: null, ct);
         return Results.Json(result.Lists.Select(l => new
         {
             id = l.List.Id,

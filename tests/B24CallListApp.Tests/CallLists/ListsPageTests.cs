@@ -63,13 +63,49 @@ public sealed class ListsPageTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.DoesNotContain("In progress", page.Html, StringComparison.Ordinal);
     }
 
-    async Task<JsonArray> ListsAsync(WorkspaceClient user)
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("-2")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public async Task A_page_of_lists_that_cannot_exist_is_refused_not_answered_with_the_first(string page)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists"));
+        var portal = await app.InstalledPortalAsync();
+        var user = await WorkspaceClient.OpenAsync(app, portal, 1);
+        var before = (await app.Control.RequestsAsync(portal)).Count;
+
+        var (status, body) = await CallListsAsync(user, "?page=" + Uri.EscapeDataString(page));
+
+        Assert.Equal(400, status);
+        Assert.Equal("InvalidInput", (string)body["code"]!);
+        Assert.Equal(before, (await app.Control.RequestsAsync(portal)).Count);
+    }
+
+    [Fact]
+    public async Task Pages_past_the_last_list_are_empty_up_to_the_furthest_the_portal_can_reach()
+    {
+        var portal = await app.InstalledPortalAsync();
+        var user = await WorkspaceClient.OpenAsync(app, portal, 1);
+
+        Assert.Equal(3, (await ListsAsync(user, "?page=1")).Count);
+        Assert.Empty(await ListsAsync(user, "?page=2"));
+        Assert.Empty(await ListsAsync(user, "?page=" + int.MaxValue));
+    }
+
+    async Task<JsonArray> ListsAsync(WorkspaceClient user, string query = "")
+    {
+        var (status, body) = await CallListsAsync(user, query);
+        Assert.Equal(200, status);
+        return body.AsArray();
+    }
+
+    async Task<(int Status, JsonNode Body)> CallListsAsync(WorkspaceClient user, string query)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, "api/calllists" + query));
         request.Headers.Add(PageSessions.HeaderName, user.Session);
         using var response = await app.Http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+        return ((int)response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
     }
 
     static (int Count, bool AtLeast) Size(JsonArray lists, int id)

@@ -35,7 +35,9 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
         return page;
     }
 
-    public Task<AppPage> ListAsync(int listId, int page = 1) => PostAsync($"lists/{listId}", [new("pageNumber", page.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+    public Task<AppPage> ListAsync(int listId, int page = 1) => ListAsync(listId, page.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public Task<AppPage> ListAsync(int listId, string pageNumber) => PostAsync($"lists/{listId}", [new("pageNumber", pageNumber)]);
 
     /// <summary>The list page's "Save": the participants marked for removal and the form select as the user left it.</summary>
     /// <param name="loaded">The page as the user loaded it (earlier); by default it is loaded now.</param>
@@ -66,8 +68,8 @@ public sealed class WorkspaceClient(AppFixture app, EmulatedPortal portal, strin
         return await PostAsync($"lists/{listId}/add?handler=addselected", fields);
     }
 
-    public async Task<AppPage> SearchAsync(int listId, string query, int page = 1) =>
-        await PostAsync($"lists/{listId}/add?page={page}", [new("q", query)]);
+    public async Task<AppPage> SearchAsync(int listId, string query, string pageNumber = "1") =>
+        await PostAsync($"lists/{listId}/add", [new("q", query), new("pageNumber", pageNumber)]);
 
     public async Task<IReadOnlyList<LoggedRequest>> UpdatesAsync() =>
         (await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.calllist.update").ToList();

@@ -166,6 +166,29 @@ public sealed class WorkspaceInputTests(AppFixture app) : IClassFixture<AppFixtu
         await AssertNothingWrittenAsync(admin.Portal);
     }
 
+    /// <param name="pickerPage">The picker's page shown: the demo's 300 contacts make 6; a page past them shows the last.</param>
+    [Theory]
+    [InlineData("0", 1)]
+    [InlineData("-3", 1)]
+    [InlineData("abc", 1)]
+    [InlineData("99999999999", 1)]
+    [InlineData("7", 6)]
+    [InlineData("2147483647", 6)]
+    public async Task A_page_number_out_of_reach_shows_the_nearest_page_there_is(string pageNumber, int pickerPage)
+    {
+        var admin = await OpenAsync(1);
+
+        var list = await admin.ListAsync(1, pageNumber);
+        var picker = await admin.SearchAsync(1, "", pageNumber);
+
+        Assert.Equal((200, ""), (list.Status, list.AlertText));
+        Assert.Contains("24 participants", list.Html, StringComparison.Ordinal);
+        Assert.Equal((200, ""), (picker.Status, picker.AlertText));
+        Assert.Contains($"Page {pickerPage} of 6", picker.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nothing found.", picker.Html, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync(admin.Portal);
+    }
+
     [Fact]
     public async Task A_search_of_ten_thousand_characters_is_refused_before_the_portal_is_asked()
     {
