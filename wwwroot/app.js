@@ -102,6 +102,127 @@
     });
   }
 
+  // The company field where the user reads too many companies to list: a combobox that finds them by
+  // title with the user's own rights, and keeps the chosen company's id in the form's own field.
+  document.querySelectorAll('[data-company-lookup]').forEach(function (lookup) {
+    var fallback = lookup.querySelector('[data-lookup-fallback]');
+    var box = lookup.querySelector('[data-lookup]');
+    var value = lookup.querySelector('[data-lookup-value]');
+    var text = lookup.querySelector('[data-lookup-text]');
+    var list = lookup.querySelector('[data-lookup-options]');
+    var status = lookup.querySelector('[data-lookup-status]');
+    if (!session || !fallback || !box || !value || !text || !list || !status) { return; }
+    fallback.hidden = true;
+    box.hidden = false;
+    var chosenTitle = text.value;
+    var active = -1;
+    var timer = null;
+    var inFlight = null;
+
+    function options() { return list.querySelectorAll('[role="option"]'); }
+
+    function close() {
+      list.hidden = true;
+      text.setAttribute('aria-expanded', 'false');
+      text.removeAttribute('aria-activedescendant');
+      active = -1;
+    }
+
+    function highlight(index) {
+      var all = options();
+      if (!all.length) { return; }
+      list.hidden = false;
+      text.setAttribute('aria-expanded', 'true');
+      active = (index + all.length) % all.length;
+      all.forEach(function (option, i) { option.setAttribute('aria-selected', i === active ? 'true' : 'false'); });
+      text.setAttribute('aria-activedescendant', all[active].id);
+      all[active].scrollIntoView({ block: 'nearest' });
+    }
+
+    // The filter changes only when a company is chosen (or the field emptied): the segment applies it.
+    function setCompany(id, title) {
+      chosenTitle = title;
+      text.value = title;
+      if (value.value === id) { return; }
+      value.value = id;
+      value.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+
+    function choose(option) {
+      setCompany(option.getAttribute('data-id'), option.textContent);
+      close();
+      status.textContent = '';
+    }
+
+    function suggest() {
+      var query = text.value.trim();
+      if (inFlight) { inFlight.abort(); }
+      inFlight = new AbortController();
+      var url = lookup.getAttribute('data-company-lookup');
+      var headers = {};
+      headers[lookup.getAttribute('data-session-header')] = session;
+      fetch(url + (url.indexOf('?') < 0 ? '?' : '&') + 'q=' + encodeURIComponent(query), { headers: headers, signal: inFlight.signal })
+        .then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        })
+        .then(function (answer) {
+          list.textContent = '';
+          close();
+          if (!answer.ok) { status.textContent = answer.body.detail || ''; return; }
+          answer.body.companies.forEach(function (company) {
+            var option = document.createElement('li');
+            option.id = text.id + '-option-' + company.id;
+            option.setAttribute('role', 'option');
+            option.setAttribute('aria-selected', 'false');
+            option.setAttribute('data-id', company.id);
+            option.textContent = company.title;
+            list.appendChild(option);
+          });
+          status.textContent = answer.body.text || '';
+          if (answer.body.companies.length) {
+            list.hidden = false;
+            text.setAttribute('aria-expanded', 'true');
+          }
+        })
+        .catch(function () { /* a newer query replaced this one */ });
+    }
+
+    text.addEventListener('input', function () {
+      clearTimeout(timer);
+      if (!text.value.trim()) {
+        if (inFlight) { inFlight.abort(); }
+        close();
+        status.textContent = '';
+        setCompany('', '');
+        return;
+      }
+      timer = setTimeout(suggest, 250);
+    });
+    // What is typed is not a choice: the text's own change does not apply the segment.
+    text.addEventListener('change', function (event) { event.stopPropagation(); });
+    text.addEventListener('keydown', function (event) {
+      var open = !list.hidden;
+      if (event.key === 'ArrowDown') { event.preventDefault(); highlight(open ? active + 1 : 0); }
+      else if (event.key === 'ArrowUp') { event.preventDefault(); highlight(open ? active - 1 : -1); }
+      else if (event.key === 'Enter') {
+        event.preventDefault();
+        var all = options();
+        if (open && active >= 0) { choose(all[active]); } else if (all.length === 1) { choose(all[0]); }
+      } else if (event.key === 'Escape' && open) { event.preventDefault(); close(); }
+    });
+    // A click on a suggestion keeps the focus in the field, so the field does not lose it first.
+    list.addEventListener('mousedown', function (event) { event.preventDefault(); });
+    list.addEventListener('click', function (event) {
+      var option = event.target.closest('[role="option"]');
+      if (option) { choose(option); }
+    });
+    text.addEventListener('blur', function () {
+      close();
+      // Left without a choice: the field shows the company the filter holds (none after "Clear filter").
+      if (text.value.trim()) { text.value = value.value ? chosenTitle : ''; }
+    });
+  });
+
   // The picker: selections kept across pages and searches; search as you type.
   document.querySelectorAll('[data-picker-form]').forEach(function (form) {
     var picker = form.querySelector('[data-picker]');

@@ -142,6 +142,8 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     [InlineData("contacts", """{}""", "'count' is required")]
     [InlineData("contacts", """{"count":"ten"}""", "from the request body as JSON")]
     [InlineData("contacts", "not json", "from the request body as JSON")]
+    [InlineData("companies", """{"count":0}""", "'count' must be between 1 and 100000")]
+    [InlineData("companies", """{"count":5,"title":""}""", "'title' must be 1 to 100 characters")]
     [InlineData("calllists", """{"entityType":"LEAD","entityIds":[1]}""", "'entityType' must be CONTACT or COMPANY")]
     [InlineData("calllists", """{"entityType":"CONTACT","entityIds":[]}""", "'entityIds' must be a non-empty array of ids")]
     [InlineData("users/2", """{"crmRead":"department"}""", "'crmRead' must be \"all\" or \"own\"")]
@@ -164,6 +166,8 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
         // Nothing was added.
         var (_, contacts) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.contact.list", new { select = new[] { "ID" } });
         Assert.Equal(300, (int)contacts["total"]!);
+        var (_, companies) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.company.list", new { select = new[] { "ID" } });
+        Assert.Equal(40, (int)companies["total"]!);
         Assert.Equal(3, (await emulator.Control.GetPortalAsync(portal)).CallLists.Count);
     }
 

@@ -33,6 +33,24 @@ public sealed class SegmentFilterTests(EmulatorFixture emulator) : IClassFixture
     }
 
     [Fact]
+    public async Task Added_companies_are_found_by_a_part_of_their_title_in_title_order_as_the_user_reads_them()
+    {
+        var portal = await emulator.Control.CreatePortalAsync();
+        Assert.Equal((41, 340), await emulator.Control.AddCompaniesAsync(portal, 300, "Zephyr"));
+
+        var (_, admin) = await PortalRest.CallAsync(portal, portal.Admin.AccessToken, "crm.company.list",
+            new { filter = new JsonObject { ["%TITLE"] = "zephyr 7" }, select = new[] { "ID", "TITLE" }, order = new { TITLE = "ASC" } });
+        var (_, manager) = await PortalRest.CallAsync(portal, portal.Manager.AccessToken, "crm.company.list",
+            new { filter = new JsonObject { ["%TITLE"] = "Zephyr" }, select = new[] { "ID" } });
+
+        Assert.Equal(10, (int)admin["total"]!);
+        Assert.Equal(Enumerable.Range(70, 10).Select(id => $"Zephyr {id}"), admin["result"]!.AsArray().Select(c => (string)c!["TITLE"]!));
+        // The manager is responsible for the companies whose id % 3 == 1: 43, 46, … 340.
+        Assert.Equal(100, (int)manager["total"]!);
+        Assert.All(manager["result"]!.AsArray(), c => Assert.Equal(1, int.Parse((string)c!["ID"]!, CultureInfo.InvariantCulture) % 3));
+    }
+
+    [Fact]
     public async Task Each_segment_filter_returns_exactly_the_matching_contacts()
     {
         var portal = await emulator.Control.CreatePortalAsync();

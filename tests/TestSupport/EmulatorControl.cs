@@ -140,11 +140,18 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public async Task<int> AddCallListAsync(EmulatedPortal portal, string entityType, IEnumerable<int> entityIds, int? webFormId = null) =>
         (await PostAsync<CallListAdded>(PortalPath(portal, "calllists"), new NewCallList(entityType, entityIds.ToArray(), webFormId, null))).Id;
 
-    /// <summary>Generated contacts, created now; <paramref name="typeId"/>, <paramref name="sourceId"/> and <paramref name="phone"/> put them in a segment.</summary>
+    /// <summary>Generated contacts, created now; <paramref name="typeId"/>, <paramref name="sourceId"/>, <paramref name="phone"/> and <paramref name="companyId"/> put them in a segment.</summary>
     public async Task<(int FirstId, int LastId)> AddContactsAsync(EmulatedPortal portal, int count, int? assignedById = null, string? lastName = null,
-        string? typeId = null, string? sourceId = null, bool phone = false)
+        string? typeId = null, string? sourceId = null, bool phone = false, int? companyId = null)
     {
-        var added = await PostAsync<ContactsAdded>(PortalPath(portal, "contacts"), new NewContacts(count, assignedById, lastName, typeId, sourceId, null, phone));
+        var added = await PostAsync<RecordsAdded>(PortalPath(portal, "contacts"), new NewContacts(count, assignedById, lastName, typeId, sourceId, companyId, phone));
+        return (added.FirstId, added.LastId);
+    }
+
+    /// <summary>Generated companies, created now, each titled "{title} {id}".</summary>
+    public async Task<(int FirstId, int LastId)> AddCompaniesAsync(EmulatedPortal portal, int count, string? title = null)
+    {
+        var added = await PostAsync<RecordsAdded>(PortalPath(portal, "companies"), new NewCompanies(count, title, null));
         return (added.FirstId, added.LastId);
     }
 

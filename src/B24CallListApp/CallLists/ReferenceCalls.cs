@@ -35,14 +35,23 @@ public sealed record ActiveUsers() : Bitrix24Read<Choice>("user.get", Bitrix24Pa
         : null;
 }
 
-/// <summary><c>crm.company.list</c> of the companies the user reads, by title.</summary>
-public sealed record CompanyTitles() : Bitrix24Read<Choice>("crm.company.list", Bitrix24Paging.TotalAndNext)
+/// <summary><c>crm.company.list</c> of the companies the user reads, by title; those whose title holds <paramref name="TitleContains"/> when given.</summary>
+public sealed record CompanyTitles(string? TitleContains = null) : Bitrix24Read<Choice>("crm.company.list", Bitrix24Paging.TotalAndNext)
 {
-    public override JsonObject Parameters() => new()
+    public override JsonObject Parameters()
     {
-        ["select"] = new JsonArray("ID", "TITLE"),
-        ["order"] = new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" },
-    };
+        var parameters = new JsonObject
+        {
+            ["select"] = new JsonArray("ID", "TITLE"),
+            ["order"] = new JsonObject { ["TITLE"] = "ASC", ["ID"] = "ASC" },
+        };
+        if (TitleContains is not null)
+        {
+            parameters["filter"] = new JsonObject { ["%TITLE"] = TitleContains };
+        }
+
+        return parameters;
+    }
 
     public override Choice? Parse(JsonElement row) => Text(row, "ID") is { Length: > 0 } id
         ? new Choice(id, Text(row, "TITLE") is { Length: > 0 } title ? title : "#" + id)

@@ -7,9 +7,13 @@ namespace B24CallListApp.CallLists;
 /// <summary>One value a segment's control offers: the portal's id and its name in the portal's language.</summary>
 public sealed record Choice(string Id, string Name);
 
+/// <summary>Companies found by title: a page of them, and how many match in all.</summary>
+public sealed record CompanyMatches(IReadOnlyList<Choice> Companies, int Total);
+
 /// <summary>
 /// What the picker's segment controls offer for a kind of record. <see cref="Companies"/> is null where
-/// the user reads more companies than a list can offer: the page asks for a company's id instead.
+/// the user reads more companies than a list can offer: the page finds them by title as the user types
+/// (<see cref="SegmentReferences.CompaniesTitledAsync"/>), or without script asks for a company's id.
 /// </summary>
 public sealed record SegmentChoices(IReadOnlyList<Choice> Responsible, IReadOnlyList<Choice> Types, IReadOnlyList<Choice> Sources, IReadOnlyList<Choice>? Companies);
 
@@ -77,6 +81,18 @@ public sealed class SegmentReferences(Bitrix24Client client, IMemoryCache cache)
         }
 
         return reference with { Companies = companies.List };
+    }
+
+    /// <summary>
+    /// The companies whose title holds <paramref name="text"/>, as the user reads them, for the company field of a
+    /// portal with more companies than a list can offer: the first page in title order, and how many match in all.
+    /// </summary>
+    public async Task<CompanyMatches> CompaniesTitledAsync(Actor actor, string text, CancellationToken ct)
+    {
+        var read = new CompanyTitles(text);
+        var answer = await client.CallAsync(actor.Account, read, ct);
+        var companies = read.ParseAll(Bitrix24Json.Rows(answer.Result));
+        return new CompanyMatches(companies, Math.Max(answer.Total ?? 0, companies.Count));
     }
 
     static List<Choice> InOrder(IEnumerable<ReferenceValue> values) => values.OrderBy(v => v.Sort).Select(v => new Choice(v.Id, v.Name)).ToList();

@@ -14,12 +14,16 @@ public static class PageApi
     /// <summary>The name of "Add all matching" with progress, for the picker to link to.</summary>
     public const string AddAllEndpoint = "add-all";
 
+    /// <summary>The name of the company field's suggestions, for the picker to link to.</summary>
+    public const string CompaniesEndpoint = "companies";
+
     public static void MapPageApi(this IEndpointRouteBuilder app)
     {
         // Every endpoint here acts for a page session (the page session scheme), except the renewal of one.
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapGet("/me", Me);
         api.MapGet("/calllists", CallListsAsync);
+        api.MapGet("/companies", CompaniesAsync).WithName(CompaniesEndpoint);
         api.MapPost("/lists/{id:int}/add-all", AddAllAsync).WithName(AddAllEndpoint).DisableAntiforgery();
         api.MapPost("/session", RenewSessionAsync).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(PortalsExtensions.PortalPostsPolicy);
     }
@@ -100,6 +104,33 @@ public static class PageApi
             participants = l.Participants?.Count,
             participantsAtLeast = l.Participants?.AtLeast ?? false,
         }));
+    }
+
+    /// <summary>
+    /// The company field's suggestions where the user reads more companies than a list can offer: the companies
+    /// whose title holds <c>q</c>, as the user's own token reads them, with the sentence the field announces.
+    /// </summary>
+    static async Task<IResult> CompaniesAsync(HttpContext context, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "q")] string? q,
+        SegmentReferences segments, IStringLocalizer<SharedResource> texts, CancellationToken ct)
+    {
+        var session = SessionOf(context);
+        var text = q?.Trim() ?? "";
+        if (text.Length is 0 or > CrmSearch.MaxSearchLength)
+        {
+            return Problem(400, text.Length == 0 ? "InvalidInput" : "SearchTooLong", session.Session.Language, texts);
+        }
+
+        var matches = await segments.CompaniesTitledAsync(session.Actor, text, ct);
+        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(session.Session.Language);
+        var sentence = matches.Total == 0 ? texts["NothingFound"]
+            : matches.Total > matches.Companies.Count ? texts["FirstOfMatches", matches.Companies.Count, matches.Total]
+            : texts["Found", matches.Total];
+        return Results.Json(new
+        {
+            companies = matches.Companies.Select(c => new { id = c.Id, title = c.Name }),
+            total = matches.Total,
+            text = sentence.Value,
+        });
     }
 
     /// <summary>

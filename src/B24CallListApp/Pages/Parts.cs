@@ -12,7 +12,9 @@ public sealed record CallListsPart(CallListsPage Lists, string UserName, string 
 /// <param name="PageName">The page the picker's forms post to (<c>/Lists/Add</c> for a list's <paramref name="ListId"/>, or <c>/Lists/New</c>).</param>
 /// <param name="Form">The search, the segment and the ids chosen so far (kept across pages and searches).</param>
 /// <param name="Choices">What the segment's controls offer.</param>
-public sealed record PickerPart(string PageName, int? ListId, EntityKind Kind, Lists.PickerForm Form, SearchPage Results, IReadOnlySet<int> InList, SegmentChoices Choices)
+/// <param name="CompanyTitle">The title of the company the segment names, where there are too many companies to offer in a list.</param>
+public sealed record PickerPart(string PageName, int? ListId, EntityKind Kind, Lists.PickerForm Form, SearchPage Results, IReadOnlySet<int> InList, SegmentChoices Choices,
+    string? CompanyTitle = null)
 {
     public string? Query => Form.Text;
 

@@ -115,7 +115,16 @@ public abstract class WorkspacePageModel(WorkspaceServices workspace) : AppPageM
             results = new SearchPage([], 0, 1, 1);
         }
 
-        return new PickerPart(pageName, listId, kind, form, results, inList, await choices);
+        var offered = await choices;
+        string? companyTitle = null;
+        if (offered.Companies is null && form.Segment.CompanyId is { } companyId)
+        {
+            // Too many companies to offer in a list: the field shows the chosen one by the title the user reads.
+            var company = await crm.EntityAsync(Session.Actor, EntityKind.Company, companyId, HttpContext.RequestAborted);
+            companyTitle = company?.Name is { Length: > 0 } title ? title : "#" + companyId.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return new PickerPart(pageName, listId, kind, form, results, inList, offered, companyTitle);
     }
 
 }

@@ -41,7 +41,7 @@ public sealed record LoadAnswer(int Accepted, int Rejected);
 public sealed record ExpiredTokens(int Expired);
 
 /// <summary><c>POST …/contacts</c>: the ids of the contacts added.</summary>
-public sealed record ContactsAdded(int FirstId, int LastId);
+public sealed record RecordsAdded(int FirstId, int LastId);
 
 /// <summary><c>POST …/calllists</c>: the id of the call list added.</summary>
 public sealed record CallListAdded(int Id);

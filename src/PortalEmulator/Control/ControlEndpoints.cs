@@ -60,6 +60,7 @@ public static partial class ControlEndpoints
         portals.MapPost("/open", Open);
         portals.MapPost("/events", SendEvent);
         portals.MapPost("/contacts", AddContacts);
+        portals.MapPost("/companies", AddCompanies);
         portals.MapPost("/calllists", AddCallList);
     }
 

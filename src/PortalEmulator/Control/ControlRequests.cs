@@ -24,6 +24,13 @@ public sealed record NewContacts(
     [property: Range(1, int.MaxValue, ErrorMessage = "'companyId' must be a company id")] int? CompanyId,
     bool? Phone);
 
+/// <summary><c>POST /_emulator/portals/{memberId}/companies</c>: generated companies, created now.</summary>
+public sealed record NewCompanies(
+    [property: Required(ErrorMessage = "'count' is required")]
+    [property: Range(1, 100_000, ErrorMessage = "'count' must be between 1 and 100000")] int? Count,
+    [property: StringLength(100, MinimumLength = 1, ErrorMessage = "'title' must be 1 to 100 characters")] string? Title,
+    [property: Range(1, int.MaxValue, ErrorMessage = "'assignedById' must be a user id")] int? AssignedById);
+
 /// <summary><c>POST /_emulator/portals/{memberId}/calllists</c>: a call list put straight into the portal's data.</summary>
 public sealed record NewCallList(
     [property: Required(ErrorMessage = "'entityType' is required")]

@@ -3,7 +3,7 @@ using PortalEmulator.Portals;
 
 namespace PortalEmulator.Control;
 
-/// <summary>CRM data a test adds to a portal: contacts and call lists.</summary>
+/// <summary>CRM data a test adds to a portal: contacts, companies and call lists.</summary>
 public static partial class ControlEndpoints
 {
     /// <summary>
@@ -13,37 +13,65 @@ public static partial class ControlEndpoints
     static IResult AddContacts(NewContacts request, HttpContext context, Emulator emulator)
     {
         var portal = PortalOf(context);
-        var count = request.Count!.Value;
         var lastName = request.LastName ?? "Contact";
-        List<int> ids;
+        return Results.Json(AddRecords(portal, portal.Contacts, request.Count!.Value, id =>
+        {
+            var contact = new CrmEntity
+            {
+                EntityTypeId = CrmEntity.ContactType,
+                Id = id,
+                AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
+                DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
+            };
+            contact.Fields["NAME"] = "Generated";
+            contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
+            contact.Fields["TYPE_ID"] = request.TypeId;
+            contact.Fields["SOURCE_ID"] = request.SourceId;
+            contact.Fields["COMPANY_ID"] = request.CompanyId?.ToString(CultureInfo.InvariantCulture);
+            if (request.Phone == true)
+            {
+                contact.Phones.Add(new(100_000 + id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {id:D7}"), "PHONE"));
+            }
+
+            return contact;
+        }));
+    }
+
+    /// <summary>
+    /// Adds generated companies, for a portal with more companies than a list can offer:
+    /// <c>{"count", "title"?, "assignedById"?}</c>; each is titled "{title} {id}".
+    /// </summary>
+    static IResult AddCompanies(NewCompanies request, HttpContext context, Emulator emulator)
+    {
+        var portal = PortalOf(context);
+        var title = request.Title ?? "Company";
+        return Results.Json(AddRecords(portal, portal.Companies, request.Count!.Value, id =>
+        {
+            var company = new CrmEntity
+            {
+                EntityTypeId = CrmEntity.CompanyType,
+                Id = id,
+                AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
+                DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
+            };
+            company.Fields["TITLE"] = title + " " + id.ToString(CultureInfo.InvariantCulture);
+            return company;
+        }));
+    }
+
+    /// <summary>Records made by <paramref name="create"/> under the next free ids, added under the portal's lock.</summary>
+    static RecordsAdded AddRecords(Portal portal, Dictionary<int, CrmEntity> records, int count, Func<int, CrmEntity> create)
+    {
         lock (portal.Sync)
         {
-            var first = portal.Contacts.Count == 0 ? 1 : portal.Contacts.Keys.Max() + 1;
-            ids = Enumerable.Range(first, count).ToList();
-            foreach (var id in ids)
+            var first = records.Count == 0 ? 1 : records.Keys.Max() + 1;
+            foreach (var id in Enumerable.Range(first, count))
             {
-                var contact = new CrmEntity
-                {
-                    EntityTypeId = CrmEntity.ContactType,
-                    Id = id,
-                    AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
-                    DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
-                };
-                contact.Fields["NAME"] = "Generated";
-                contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
-                contact.Fields["TYPE_ID"] = request.TypeId;
-                contact.Fields["SOURCE_ID"] = request.SourceId;
-                contact.Fields["COMPANY_ID"] = request.CompanyId?.ToString(CultureInfo.InvariantCulture);
-                if (request.Phone == true)
-                {
-                    contact.Phones.Add(new(100_000 + id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {id:D7}"), "PHONE"));
-                }
-
-                portal.Contacts[id] = contact;
+                records[id] = create(id);
             }
-        }
 
-        return Results.Json(new ContactsAdded(ids[0], ids[^1]));
+            return new RecordsAdded(first, first + count - 1);
+        }
     }
 
     /// <summary>Creates a call list directly in the portal's data (no REST call is logged).</summary>

@@ -107,7 +107,11 @@ public sealed class PickerPageObject(PortalPageObject portal)
 
     public ILocator Source => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Source", Exact = true });
 
+    /// <summary>The company field: a list of the companies, or where there are too many, a combobox that finds them as you type.</summary>
     public ILocator Company => portal.App.GetByRole(AriaRole.Combobox, new() { Name = "Company", Exact = true });
+
+    /// <summary>The company combobox's suggestions.</summary>
+    public ILocator CompanySuggestions => portal.App.GetByRole(AriaRole.Listbox, new() { Name = "Companies" }).GetByRole(AriaRole.Option);
 
     public ILocator CreatedFrom => portal.App.GetByLabel("Created from", new() { Exact = true });
 

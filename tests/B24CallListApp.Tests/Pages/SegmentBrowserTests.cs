@@ -52,6 +52,44 @@ public sealed class SegmentBrowserTests(BrowserFixture app) : IClassFixture<Brow
     }
 
     [Fact]
+    public async Task Where_there_are_too_many_companies_to_list_one_is_found_by_typing_and_chosen_with_the_keyboard()
+    {
+        var portal = await app.InstalledPortalAsync();
+        Assert.Equal((41, 340), await app.Control.AddCompaniesAsync(portal, 300, "Zephyr"));
+        await app.Control.AddContactsAsync(portal, 3, companyId: 77);
+        var ui = await app.OpenAsync(portal, 1);
+        var picker = await (await ui.CallLists.OpenAsync(1)).AddAsync();
+
+        // "Zephyr 7" is in the titles of companies 70 to 79, offered in title order.
+        await picker.Company.PressSequentiallyAsync("Zephyr 7");
+        await Assertions.Expect(picker.CompanySuggestions).ToHaveCountAsync(10);
+        await Assertions.Expect(picker.Company).ToHaveAttributeAsync("aria-expanded", "true");
+        await Assertions.Expect(ui.App.Locator("[data-lookup-status]")).ToHaveTextAsync("10 found");
+        for (var i = 0; i < 8; i++)
+        {
+            await picker.Company.PressAsync("ArrowDown");
+        }
+
+        await Assertions.Expect(picker.CompanySuggestions.Nth(7)).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(picker.CompanySuggestions.Nth(7)).ToHaveTextAsync("Zephyr 77");
+        var axe = await ui.App.Locator("html").RunAxe();
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id} at {string.Join(", ", v.Nodes.Select(n => n.Html))}"));
+        await picker.Company.PressAsync("Enter");
+
+        await Assertions.Expect(picker.Found).ToHaveAttributeAsync("data-segment", new JsonObject { ["=COMPANY_ID"] = 77 }.ToJsonString());
+        await Assertions.Expect(picker.Found).ToHaveAttributeAsync("data-found", "3");
+        await Assertions.Expect(picker.Company).ToHaveValueAsync("Zephyr 77");
+        await Assertions.Expect(picker.Company).ToHaveAttributeAsync("aria-expanded", "false");
+        await Assertions.Expect(picker.Company).ToBeFocusedAsync();
+
+        // Emptied, the field lifts the filter.
+        await picker.Company.FillAsync("");
+        await Assertions.Expect(picker.Found).ToHaveAttributeAsync("data-segment", "{}");
+        await Assertions.Expect(picker.Found).ToHaveAttributeAsync("data-found", "303");
+        Assert.All((await app.Control.RequestsAsync(portal)).Where(r => r.Method == "crm.company.list"), r => Assert.Equal(1, r.UserId));
+    }
+
+    [Fact]
     public async Task Company_type_filters_companies_on_the_new_list_page()
     {
         var portal = await app.InstalledPortalAsync();

@@ -230,7 +230,7 @@ public sealed partial class TrustTests(AppFixture app) : IClassFixture<AppFixtur
     {
         var portal = await app.InstalledPortalAsync();
         var session = await app.OpenSessionAsync(portal, 2);
-        foreach (var (path, token) in new[] { ("api/me", session), ("api/calllists", session), ("api/me", "not-a-session") })
+        foreach (var (path, token) in new[] { ("api/me", session), ("api/calllists", session), ("api/companies?q=a", session), ("api/me", "not-a-session") })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.AppUrl, path));
             request.Headers.Add(PageSessions.HeaderName, token);
