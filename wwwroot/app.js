@@ -179,7 +179,8 @@
             list.appendChild(option);
           });
           status.textContent = answer.body.text || '';
-          if (answer.body.companies.length) {
+          // An answer that arrives after the user left the field waits for them to come back (arrow down).
+          if (answer.body.companies.length && document.activeElement === text) {
             list.hidden = false;
             text.setAttribute('aria-expanded', 'true');
           }

@@ -127,6 +127,7 @@ public sealed class LimitsAndFaultsTests(EmulatorFixture emulator) : IClassFixtu
     [InlineData("/_emulator/portals", """{"clientId":"a"}""")]
     [InlineData("/_emulator/portals", """{"clientId":"a","clientSecret":"b","seed":"huge"}""")]
     [InlineData("/_emulator/portals", """{"clientId":5,"clientSecret":"b"}""")]
+    [InlineData("/_emulator/portals", """{"clientId":"a","clientSecret":"b","language":"english"}""")]
     [InlineData("/_emulator/tokens/expire", """{}""")]
     public async Task Malformed_control_calls_answer_400_with_an_error(string path, string body)
     {

@@ -99,7 +99,8 @@ public sealed class NewPortal : AppSettings
     [AllowedValues("demo", "empty", null, ErrorMessage = "'seed' must be \"demo\" or \"empty\"")]
     public string? Seed { get; init; }
 
-    /// <summary>The portal's language (its reference lists are named in Russian for "ru", else in English).</summary>
+    /// <summary>The portal's language, a two-letter code as Bitrix24 sends in <c>LANG</c> (reference lists are named in Russian for "ru", else in English).</summary>
+    [RegularExpression("^[a-z]{2}$", ErrorMessage = "'language' must be a two-letter code such as \"en\" or \"ru\"")]
     public string? Language { get; init; }
 }
 
