@@ -12,28 +12,18 @@ public static partial class ControlEndpoints
     /// </summary>
     static IResult AddContacts(NewContacts request, HttpContext context, Emulator emulator)
     {
-        var portal = PortalOf(context);
         var lastName = request.LastName ?? "Contact";
-        return Results.Json(AddRecords(portal, portal.Contacts, request.Count!.Value, id =>
+        return Results.Json(AddRecords(PortalOf(context), CrmEntity.ContactType, request.Count!.Value, request.AssignedById, emulator, contact =>
         {
-            var contact = new CrmEntity
-            {
-                EntityTypeId = CrmEntity.ContactType,
-                Id = id,
-                AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
-                DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
-            };
             contact.Fields["NAME"] = "Generated";
-            contact.Fields["LAST_NAME"] = lastName + " " + id.ToString(CultureInfo.InvariantCulture);
+            contact.Fields["LAST_NAME"] = lastName + " " + contact.Id.ToString(CultureInfo.InvariantCulture);
             contact.Fields["TYPE_ID"] = request.TypeId;
             contact.Fields["SOURCE_ID"] = request.SourceId;
             contact.Fields["COMPANY_ID"] = request.CompanyId?.ToString(CultureInfo.InvariantCulture);
             if (request.Phone == true)
             {
-                contact.Phones.Add(new(100_000 + id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {id:D7}"), "PHONE"));
+                contact.Phones.Add(new(100_000 + contact.Id, "WORK", string.Create(CultureInfo.InvariantCulture, $"+7 900 {contact.Id:D7}"), "PHONE"));
             }
-
-            return contact;
         }));
     }
 
@@ -43,31 +33,32 @@ public static partial class ControlEndpoints
     /// </summary>
     static IResult AddCompanies(NewCompanies request, HttpContext context, Emulator emulator)
     {
-        var portal = PortalOf(context);
         var title = request.Title ?? "Company";
-        return Results.Json(AddRecords(portal, portal.Companies, request.Count!.Value, id =>
-        {
-            var company = new CrmEntity
-            {
-                EntityTypeId = CrmEntity.CompanyType,
-                Id = id,
-                AssignedById = request.AssignedById ?? portal.Users[id % portal.Users.Count].Id,
-                DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
-            };
-            company.Fields["TITLE"] = title + " " + id.ToString(CultureInfo.InvariantCulture);
-            return company;
-        }));
+        return Results.Json(AddRecords(PortalOf(context), CrmEntity.CompanyType, request.Count!.Value, request.AssignedById, emulator,
+            company => company.Fields["TITLE"] = title + " " + company.Id.ToString(CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>Records made by <paramref name="create"/> under the next free ids, added under the portal's lock.</summary>
-    static RecordsAdded AddRecords(Portal portal, Dictionary<int, CrmEntity> records, int count, Func<int, CrmEntity> create)
+    /// <summary>
+    /// Records of one kind under the next free ids, created now, each responsible user <paramref name="assignedById"/>
+    /// or else the portal's users in turn; <paramref name="fill"/> sets the rest. Added under the portal's lock.
+    /// </summary>
+    static RecordsAdded AddRecords(Portal portal, int entityTypeId, int count, int? assignedById, Emulator emulator, Action<CrmEntity> fill)
     {
         lock (portal.Sync)
         {
+            var records = portal.EntitiesOf(entityTypeId);
             var first = records.Count == 0 ? 1 : records.Keys.Max() + 1;
             foreach (var id in Enumerable.Range(first, count))
             {
-                records[id] = create(id);
+                var record = new CrmEntity
+                {
+                    EntityTypeId = entityTypeId,
+                    Id = id,
+                    AssignedById = assignedById ?? portal.Users[id % portal.Users.Count].Id,
+                    DateCreate = emulator.Time.GetUtcNow().UtcDateTime,
+                };
+                fill(record);
+                records[id] = record;
             }
 
             return new RecordsAdded(first, first + count - 1);
