@@ -20,6 +20,8 @@ public static class WorkspaceCosts
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Newcomer");
         // A segment only these match: met at a trade show, with a phone, created today (the seed's contacts are older).
         await control.AddContactsAsync(portal, 1000, assignedById: 1, lastName: "Visitor", typeId: "CLIENT", sourceId: "TRADE_SHOW", phone: true);
+        // More companies than the picker's company field can list: it finds them by title instead.
+        await control.AddCompaniesAsync(portal, 5000, "Holding");
         var listId = await control.AddCallListAsync(portal, "CONTACT", Enumerable.Range(first, 5000));
         await control.InstallAsync(portal, new(Finish: true));
         var open = await control.OpenAsync(portal, new(UserId: 1));
@@ -84,6 +86,16 @@ public static class WorkspaceCosts
         var bySegment = await MeasureAsync(() => PostAsync($"api/lists/{listId}/add-all", [("__form", token), .. segment]));
         Check(bySegment.Html.Contains("Saved: 1000 added", StringComparison.Ordinal), "the segment's 1,000 contacts were added: " + bySegment.Html);
         Console.WriteLine($"| add all 1,000 contacts matching a segment (source, has phone, created from) | {bySegment.Requests} | {2 + ReadBound(6000) + 1} | {bySegment.Seconds:F2} s |");
+
+        var lookup = await MeasureAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/companies?q=Holding%20123");
+            request.Headers.Add(B24CallListApp.Portals.PageSessions.HeaderName, session);
+            using var response = await http.SendAsync(request);
+            return await response.Content.ReadAsStringAsync();
+        });
+        Check(lookup.Html.Contains("\"title\":\"Holding 123\"", StringComparison.Ordinal), "the company was found: " + lookup.Html);
+        Console.WriteLine($"| find a company among 5,040 by part of its title (the company field's suggestions) | {lookup.Requests} | 1 | {lookup.Seconds:F2} s |");
 
         var rejected = (await control.RequestsAsync(portal)).Count(r => r.Status == 503);
         Console.WriteLine($"QUERY_LIMIT_EXCEEDED answers: {rejected}");
