@@ -58,6 +58,22 @@ public sealed class CompanyLookupTests(AppFixture app) : IClassFixture<AppFixtur
         Assert.Equal(before, (await app.Control.RequestsAsync(portal)).Count);
     }
 
+    [Theory]
+    [InlineData(403, "ACCESS_DENIED", 403, "AccessDenied")]
+    [InlineData(503, "QUERY_LIMIT_EXCEEDED", 503, "PortalBusy")]
+    public async Task A_portal_that_refuses_the_lookup_is_told_to_the_user_in_their_language(int portalStatus, string error, int status, string code)
+    {
+        var portal = await PortalWithManyCompaniesAsync();
+        var manager = await WorkspaceClient.OpenAsync(app, portal, 2, lang: "ru");
+        await app.Control.FaultAsync(portal, new(Method: "crm.company.list", Count: 10, Status: portalStatus, Error: error));
+
+        var (answered, body) = await SendAsync(manager.Session, "?q=Zephyr");
+
+        Assert.Equal(status, answered);
+        Assert.Equal(code, (string)body!["code"]!);
+        Assert.Matches("[а-яА-Я]", (string)body["detail"]!);
+    }
+
     [Fact]
     public async Task A_lookup_without_a_page_session_is_refused()
     {
