@@ -40,7 +40,7 @@ public sealed record LoadAnswer(int Accepted, int Rejected);
 /// <summary><c>POST /_emulator/tokens/expire-all</c>: how many access tokens expired.</summary>
 public sealed record ExpiredTokens(int Expired);
 
-/// <summary><c>POST …/contacts</c>: the ids of the contacts added.</summary>
+/// <summary><c>POST …/contacts</c> and <c>POST …/companies</c>: the ids of the records added, consecutive.</summary>
 public sealed record RecordsAdded(int FirstId, int LastId);
 
 /// <summary><c>POST …/calllists</c>: the id of the call list added.</summary>
