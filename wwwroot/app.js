@@ -17,15 +17,15 @@
 
   // An outcome is where the user is looking: focused, scrolled into view, and the portal's page
   // scrolled to it (the frame grows with its content, so the portal's window is what scrolls).
+  // Resolves once the portal has scrolled (at once outside the portal, or with nothing to reveal).
   function reveal(region) {
-    if (!region || !region.textContent.trim()) { return; }
+    if (!region || !region.textContent.trim()) { return Promise.resolve(); }
     region.setAttribute('tabindex', '-1');
     region.focus();
     region.scrollIntoView({ block: 'nearest' });
-    if (frame) {
-      var top = Math.max(0, Math.floor(region.getBoundingClientRect().top + window.scrollY) - 16);
-      frame.parent.scrollParentWindow(top).catch(function () {});
-    }
+    if (!frame) { return Promise.resolve(); }
+    var top = Math.max(0, Math.floor(region.getBoundingClientRect().top + window.scrollY) - 16);
+    return frame.parent.scrollParentWindow(top).catch(function () {});
   }
 
   function pageOutcome() {
@@ -405,8 +405,16 @@
     return Promise.race([window.B24Js.initializeB24Frame().catch(function () { return null; }), timeout]);
   }
 
+  // The frame has its height and the portal's page its scroll: what the user sees stays put from here on
+  // (tests wait for this before they click, as a user would not click while the page moves).
+  function settled() { document.documentElement.setAttribute('data-frame-settled', ''); }
+
+  function within(promise, milliseconds) {
+    return Promise.race([promise, new Promise(function (resolve) { setTimeout(resolve, milliseconds); })]);
+  }
+
   startFrame().then(function (b24) {
-    if (!b24) { return; }
+    if (!b24) { settled(); return; }
     frame = b24;
     document.documentElement.classList.add('in-portal');
 
@@ -419,14 +427,15 @@
     var lastHeight = 0;
     function fit() {
       var height = Math.ceil(document.body.getBoundingClientRect().height) + 16;
-      if (Math.abs(height - lastHeight) < 2) { return; }
+      if (Math.abs(height - lastHeight) < 2) { return Promise.resolve(); }
       lastHeight = height;
-      b24.parent.message.send('resizeWindow', { width: '100%', height: height, isSafely: true }).catch(function () {});
+      return b24.parent.message.send('resizeWindow', { width: '100%', height: height, isSafely: true }).catch(function () {});
     }
     if (window.ResizeObserver) { new ResizeObserver(fit).observe(document.body); }
-    fit();
     // The portal's page stays where the user clicked (at the bottom of a long picker, say): bring it to the outcome.
-    reveal(pageOutcome());
+    // The scroll waits for the frame's new height (the portal's page may be too short before it), and neither
+    // waits long for a portal that does not answer.
+    within(fit(), 1000).then(function () { return within(reveal(pageOutcome()), 1000); }).then(settled);
     b24.parent.setTitle(document.title).catch(function () {});
 
     // The portal's own CRM picker beside the app's: the ids it answers (C_12, CO_7) join the choice.

@@ -28,9 +28,10 @@ public sealed class PortalPageObject(IPage page, EmulatedPortal portal)
 
     /// <summary>
     /// Waits until the page in the frame has its script's handlers (links that post the session, search as
-    /// you type): a browser can show the page, and be clicked, a moment before its script has run.
+    /// you type) and has settled in the portal (the frame's height, the portal's scroll to an outcome): a
+    /// browser can show the page, and be clicked, a moment before its script has run or while it still moves.
     /// </summary>
-    public Task ReadyAsync() => Assertions.Expect(App.Locator("html[data-app-ready]")).ToHaveCountAsync(1);
+    public Task ReadyAsync() => Assertions.Expect(App.Locator("html[data-app-ready][data-frame-settled]")).ToHaveCountAsync(1);
 
     public async Task OpenAsync(int userId, string lang = "en", string? placement = null, string? options = null) =>
         await Page.GotoAsync($"http://{Portal.Domain}/?user={userId}&lang={lang}"

@@ -144,6 +144,7 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
         // A save that changed only the form says so, and nothing about participants.
         await Assertions.Expect(ui.Status).ToHaveTextAsync("The CRM form is now “Callback request”.");
         Assert.Equal(2, await FormOfAsync(portal, 1));
+        await ui.ReadyAsync();
 
         await list.CrmForm.SelectOptionAsync(new SelectOptionValue { Label = "No form" });
         await list.Save.ClickAsync();
