@@ -108,6 +108,12 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         await Control.SetLimitsAsync(busy, drainPerSecond: 20, capacity: 10);
         var busyAccount = harness.Account(busy, busy.Admin);
         var quietAccount = harness.Account(quiet, quiet.Admin);
+        // An instance already serving (connections open, code compiled): a cold start's first calls leave later
+        // than scheduled and arrive together, which is not what this test measures (see SharedRateLimitTests).
+        await harness.Client.CallAsync(busyAccount, "profile", null);
+        await harness.Client.CallAsync(quietAccount, "profile", null);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var (busyBefore, quietBefore) = ((await Control.RequestsAsync(busy)).Count, (await Control.RequestsAsync(quiet)).Count);
 
         var burst = Task.WhenAll(Enumerable.Range(0, 40).Select(_ => harness.Client.CallAsync(busyAccount, "profile", null)));
         await Task.Delay(100);
@@ -115,9 +121,10 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         await burst;
 
         // The portal's own clock: in every window, no more than the bucket plus what drained meanwhile.
-        var arrivals = (await Control.RequestsAsync(busy)).Where(r => r.Method == "profile").Select(r => r.At).Order().ToList();
+        var busyLog = (await Control.RequestsAsync(busy)).Skip(busyBefore).ToList();
+        var arrivals = busyLog.Where(r => r.Method == "profile").Select(r => r.At).Order().ToList();
         Assert.Equal(40, arrivals.Count);
-        Assert.DoesNotContain(await Control.RequestsAsync(busy), r => r.Status == 503);
+        Assert.DoesNotContain(busyLog, r => r.Status == 503);
         for (var i = 0; i < arrivals.Count; i++)
         {
             for (var j = i; j < arrivals.Count; j++)
@@ -128,7 +135,7 @@ public sealed partial class Bitrix24ClientTests(EmulatorFixture emulator) : ICla
         }
 
         // The quiet portal did not queue behind the busy one: its calls all arrived before the busy burst ended.
-        var quietArrivals = (await Control.RequestsAsync(quiet)).Select(r => r.At).ToList();
+        var quietArrivals = (await Control.RequestsAsync(quiet)).Skip(quietBefore).Select(r => r.At).ToList();
         Assert.Equal(5, quietArrivals.Count);
         Assert.True(quietArrivals.Max() < arrivals[^5], "the quiet portal waited for the busy one");
     }

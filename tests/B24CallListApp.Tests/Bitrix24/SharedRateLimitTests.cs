@@ -31,10 +31,20 @@ public sealed class SharedRateLimitTests(AppFixture app) : IClassFixture<AppFixt
         await using var third = new ClientHarness(Control, Limits(redis.Configuration), store);
         var account = first.Account(portal, portal.Admin);
         var instances = new[] { first, second, third };
+        // Instances already serving: each has its connections to Redis and the portal, and its code compiled. A cold
+        // start's first calls leave later than the bucket scheduled them (more than the jitter the burst allows
+        // for, on a busy machine) and reach the portal together; that is not what this test measures.
+        foreach (var instance in instances)
+        {
+            await instance.Client.CallAsync(account, "profile", null);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var warmUp = (await Control.RequestsAsync(portal)).Count;
 
         await Task.WhenAll(Enumerable.Range(0, 90).Select(i => instances[i % 3].Client.CallAsync(account, "profile", null)));
 
-        var log = await Control.RequestsAsync(portal);
+        var log = (await Control.RequestsAsync(portal)).Skip(warmUp).ToList();
         Assert.DoesNotContain(log, r => r.Status == 503);
         var accepted = log.Where(r => r.Status == 200).Select(r => r.At).Order().ToList();
         Assert.Equal(90, accepted.Count);
