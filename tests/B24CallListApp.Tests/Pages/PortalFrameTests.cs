@@ -31,7 +31,9 @@ public sealed class PortalFrameTests(BrowserFixture app) : IClassFixture<Browser
         await Assertions.Expect(portalPage.Heading).ToHaveTextAsync("Списки обзвона");
         await Assertions.Expect(portalPage.SignedInUser).ToHaveTextAsync("Maria Petrova");
         await Assertions.Expect(portalPage.CallListRows).ToHaveCountAsync(3);
-        // Her rows: list 1 holds contacts 1–24, of which she may read those with id % 3 == 1.
+        // Her rows: list 1 holds contacts 1–24, of which she may read those with id % 3 == 1. The link posts the page
+        // session through the page's script, so it is followed once the script has run.
+        await portalPage.ReadyAsync();
         await portalPage.App.GetByRole(AriaRole.Link, new() { Name = "Список обзвона #1" }).ClickAsync();
         var rows = portalPage.App.Locator("tr[data-entity-id]");
         await Assertions.Expect(rows).ToHaveCountAsync(8);
