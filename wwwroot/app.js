@@ -25,7 +25,9 @@
     region.scrollIntoView({ block: 'nearest' });
     if (!frame) { return Promise.resolve(); }
     var top = Math.max(0, Math.floor(region.getBoundingClientRect().top + window.scrollY) - 16);
-    return frame.parent.scrollParentWindow(top).catch(function () {});
+    // The page moves until the portal has scrolled: not settled meanwhile.
+    document.documentElement.removeAttribute('data-frame-settled');
+    return within(frame.parent.scrollParentWindow(top).catch(function () {}), 1000).then(settled);
   }
 
   function pageOutcome() {
@@ -33,7 +35,7 @@
     return said ? said.parentElement : null;
   }
 
-  // focus: an action's outcome takes the focus; a search's refusal while typing does not.
+  // focus: an action's outcome takes the focus; a search's refusal while typing, or a step before "Save", does not.
   function announce(isError, text, details, focus) {
     var status = document.querySelector('[data-outcome-status]');
     var alert = document.querySelector('[data-outcome-alert]');
@@ -98,7 +100,9 @@
       var count = pending.querySelectorAll('input').length;
       var text = removeButton.getAttribute('data-pending-template').replace('{0}', count);
       pendingText.textContent = text;
-      announce(false, text);
+      // Said beside the button and to screen readers, without taking the user away from the list to the page's top:
+      // "Save" is what they do next.
+      announce(false, text, [], false);
     });
   }
 
@@ -435,7 +439,7 @@
     // The portal's page stays where the user clicked (at the bottom of a long picker, say): bring it to the outcome.
     // The scroll waits for the frame's new height (the portal's page may be too short before it), and neither
     // waits long for a portal that does not answer.
-    within(fit(), 1000).then(function () { return within(reveal(pageOutcome()), 1000); }).then(settled);
+    within(fit(), 1000).then(function () { return reveal(pageOutcome()); }).then(settled);
     b24.parent.setTitle(document.title).catch(function () {});
 
     // The portal's own CRM picker beside the app's: the ids it answers (C_12, CO_7) join the choice.

@@ -121,6 +121,8 @@ public sealed class WorkspaceBrowserTests(BrowserFixture app) : IClassFixture<Br
         await list.Participant(second).CheckAsync();
         await list.RemoveSelected.ClickAsync();
         await Assertions.Expect(ui.Status).ToContainTextAsync("2 selected participants will be removed when you save.");
+        // Said, without taking the user away from where they are: "Save" is what they do next.
+        await Assertions.Expect(list.RemoveSelected).ToBeFocusedAsync();
         Assert.Equal(ListOne, await ParticipantsAsync(portal, 1));
         await list.Save.ClickAsync();
 
