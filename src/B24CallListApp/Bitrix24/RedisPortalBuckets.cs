@@ -86,22 +86,29 @@ public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
 
     public async ValueTask<bool> TakeAsync(string portal, CancellationToken ct)
     {
-        var wait = await RunAsync(portal, "take");
-        if (wait is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return await _fallback.TakeAsync(portal, ct);
-        }
+            var wait = await RunAsync(portal, "take");
+            if (wait is null)
+            {
+                return await _fallback.TakeAsync(portal, ct);
+            }
 
-        if (wait < 0)
-        {
-            return false;
-        }
+            if (wait < 0)
+            {
+                return false;
+            }
 
-        if (wait > 0)
-        {
+            if (wait == 0)
+            {
+                return true;
+            }
+
+            var delay = TimeSpan.FromMicroseconds(wait.Value);
+            var started = _time.GetTimestamp();
             try
             {
-                await Task.Delay(TimeSpan.FromMicroseconds(wait.Value), _time, ct);
+                await Task.Delay(delay, _time, ct);
             }
             catch (OperationCanceledException)
             {
@@ -109,9 +116,18 @@ public sealed class RedisPortalBuckets : IPortalBuckets, IAsyncDisposable
                 await RunAsync(portal, "release");
                 throw;
             }
-        }
 
-        return true;
+            // A place is a moment. This process woke well past it (a pause, a starved thread pool): so did every caller
+            // whose place fell in the pause, and sent now they would reach the portal together, over its bucket. It
+            // hands the stale place back and queues again, up to twice; the portal's QUERY_LIMIT_EXCEEDED covers the rest.
+            var late = _time.GetElapsedTime(started) - delay;
+            if (late <= _options.Value.RateLimit.ArrivalJitter / 2 || attempt == 3)
+            {
+                return true;
+            }
+
+            await RunAsync(portal, "release");
+        }
     }
 
     public async ValueTask DrainAsync(string portal)
